@@ -1,0 +1,23 @@
+//! The contract between tresor's core and its backends.
+//!
+//! One [`Request`] and one [`Response`] type flow through every layer; backends never
+//! see HTTP. Errors are typed ([`Error`]) and turned into status codes in one place, by
+//! the HTTP layer.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod duration;
+mod error;
+pub mod fields;
+mod request;
+mod response;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{Error, ErrorKind};
+pub use request::{Operation, Request};
+pub use response::{Auth, Response};
+pub use serde_json::{Map, Value};
+pub use tresor_storage as storage;
+
+/// A JSON object: request data and response data.
+pub type Data = Map<String, Value>;

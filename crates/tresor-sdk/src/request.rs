@@ -1,0 +1,74 @@
+use crate::Data;
+use tresor_crypto::SecretString;
+
+/// What a request asks for, decoded from the HTTP method (and `?list=true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Read,
+    /// A write to a path that does not exist yet (decided by the backend's existence check).
+    Create,
+    Update,
+    Patch,
+    Delete,
+    List,
+    /// HEAD: a read whose body is dropped.
+    Head,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Read => "read",
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Patch => "patch",
+            Operation::Delete => "delete",
+            Operation::List => "list",
+            Operation::Head => "head",
+        }
+    }
+
+    pub fn is_read(self) -> bool {
+        matches!(self, Operation::Read | Operation::Head)
+    }
+
+    pub fn is_write(self) -> bool {
+        matches!(self, Operation::Create | Operation::Update)
+    }
+}
+
+/// One request, as every layer after HTTP decoding sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: String,
+    pub operation: Operation,
+    /// Canonical path relative to `/v1/`, without a leading slash.
+    pub path: String,
+    /// The JSON body of a write, or the query parameters of a read.
+    pub data: Data,
+    pub token: Option<SecretString>,
+    pub client_addr: Option<String>,
+}
+
+impl Request {
+    pub fn new(operation: Operation, path: impl Into<String>) -> Self {
+        Self {
+            id: String::new(),
+            operation,
+            path: path.into(),
+            data: Data::new(),
+            token: None,
+            client_addr: None,
+        }
+    }
+
+    pub fn with_data(mut self, data: Data) -> Self {
+        self.data = data;
+        self
+    }
+
+    pub fn with_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+}
