@@ -38,6 +38,12 @@ pub enum Error {
     NoRoute { path: String },
     #[error("unsupported operation")]
     UnsupportedOperation,
+    /// A method the endpoint does not take, answered with an empty error list.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A `sys/` path that does not exist.
+    #[error("unsupported path")]
+    UnsupportedPath,
     #[error("{0}")]
     TooLarge(String),
     #[error("Vault is sealed")]
@@ -63,8 +69,10 @@ impl Error {
         match self {
             Error::BadRequest(_) => ErrorKind::BadRequest,
             Error::PermissionDenied => ErrorKind::PermissionDenied,
-            Error::NotFound | Error::NoRoute { .. } => ErrorKind::NotFound,
-            Error::UnsupportedOperation => ErrorKind::UnsupportedOperation,
+            Error::NotFound | Error::NoRoute { .. } | Error::UnsupportedPath => ErrorKind::NotFound,
+            Error::UnsupportedOperation | Error::MethodNotAllowed => {
+                ErrorKind::UnsupportedOperation
+            }
             Error::TooLarge(_) => ErrorKind::TooLarge,
             Error::Sealed | Error::Storage(StorageError::Sealed) => ErrorKind::Sealed,
             Error::NotInitialized => ErrorKind::NotInitialized,
@@ -76,7 +84,7 @@ impl Error {
     /// The messages for the `errors` list of the response body.
     pub fn messages(&self) -> Vec<String> {
         match self {
-            Error::NotFound => Vec::new(),
+            Error::NotFound | Error::MethodNotAllowed => Vec::new(),
             // The detail of an internal failure goes to the server log, not the client.
             Error::Internal(_) => vec!["internal error".to_owned()],
             Error::Storage(StorageError::Io(_)) => vec!["storage failure".to_owned()],

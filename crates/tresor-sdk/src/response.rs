@@ -36,6 +36,9 @@ pub struct Response {
     pub lease_duration: u64,
     pub renewable: bool,
     pub raw: Option<Raw>,
+    /// Also emit the data's keys at the top level of the envelope, as Vault does for
+    /// some of its older `sys/` endpoints (`sys/key-status`, `sys/policy`, `sys/mounts`).
+    pub data_at_top_level: bool,
 }
 
 impl Response {

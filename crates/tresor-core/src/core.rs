@@ -1,0 +1,118 @@
+//! The [`Core`]: owner of the barrier and of the sealed/unsealed state.
+
+use crate::barrier::Barrier;
+use crate::layout;
+use crate::rekey::RekeyProgress;
+use crate::seal_config::SealConfig;
+use crate::token_store::TokenStore;
+use crate::unseal::UnsealProgress;
+use arc_swap::ArcSwapOption;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tresor_crypto::SecretBytes;
+use tresor_sdk::{Clock, Error, SystemClock};
+use tresor_storage::Backend;
+
+/// Settings of the core that come from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Reported as `storage_type` in `sys/seal-status` (`inmem`, `file`...).
+    pub storage_type: String,
+    /// `cluster_name` from the configuration; generated at init when absent.
+    pub cluster_name: Option<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            storage_type: "inmem".to_owned(),
+            cluster_name: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Cluster identity, created at init and stored behind the barrier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    pub name: String,
+    pub id: String,
+}
+
+/// Everything that exists only while unsealed. Dropping it drops the root key.
+#[derive(Debug)]
+pub(crate) struct Unsealed {
+    pub root_key: SecretBytes,
+    pub tokens: TokenStore,
+    pub cluster: ClusterInfo,
+}
+
+/// Progress of the multi-step lifecycle operations; one lock serialises them all.
+#[derive(Debug, Default)]
+pub(crate) struct Lifecycle {
+    pub unseal: Option<UnsealProgress>,
+    pub rekey: Option<RekeyProgress>,
+}
+
+#[derive(Debug)]
+pub struct Core {
+    pub(crate) physical: Arc<dyn Backend>,
+    pub(crate) barrier: Arc<Barrier>,
+    pub(crate) config: CoreConfig,
+    pub(crate) unsealed: ArcSwapOption<Unsealed>,
+    pub(crate) lifecycle: Mutex<Lifecycle>,
+}
+
+impl Core {
+    pub fn new(physical: Arc<dyn Backend>, config: CoreConfig) -> Self {
+        Self {
+            barrier: Arc::new(Barrier::new(physical.clone())),
+            physical,
+            config,
+            unsealed: ArcSwapOption::empty(),
+            lifecycle: Mutex::new(Lifecycle::default()),
+        }
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.unsealed.load().is_none()
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.config.clock.unix()
+    }
+
+    /// The seal configuration, or `None` before init.
+    pub async fn seal_config(&self) -> Result<Option<SealConfig>, Error> {
+        match self.physical.get(layout::SEAL_CONFIG).await? {
+            None => Ok(None),
+            Some(raw) => serde_json::from_slice(&raw)
+                .map(Some)
+                .map_err(|_| Error::internal("the stored seal configuration does not decode")),
+        }
+    }
+
+    pub async fn is_initialized(&self) -> Result<bool, Error> {
+        Ok(self.seal_config().await?.is_some())
+    }
+
+    pub(crate) fn state(&self) -> Result<Arc<Unsealed>, Error> {
+        self.unsealed.load_full().ok_or(Error::Sealed)
+    }
+
+    /// Seals: drops every key from memory. Sealing a sealed core does nothing.
+    pub async fn seal(&self) {
+        let mut lifecycle = self.lifecycle.lock().await;
+        self.seal_locked(&mut lifecycle);
+    }
+
+    pub(crate) fn seal_locked(&self, lifecycle: &mut Lifecycle) {
+        lifecycle.unseal = None;
+        lifecycle.rekey = None;
+        self.unsealed.store(None);
+        self.barrier.seal();
+        tracing::info!("core sealed");
+    }
+}

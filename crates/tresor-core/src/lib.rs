@@ -1,0 +1,26 @@
+//! tresor's core: the barrier over physical storage, the Shamir seal and its lifecycle
+//! (init, unseal, seal, rotate, rekey), the token store, the `sys/` backend and the
+//! request pipeline that every request goes through.
+#![forbid(unsafe_code)]
+
+pub mod barrier;
+mod core;
+mod init;
+mod layout;
+pub mod path;
+mod pipeline;
+pub mod rekey;
+mod rotate;
+mod seal_config;
+mod staging;
+mod status;
+mod sys;
+pub mod token_store;
+mod unseal;
+pub mod version;
+
+pub use crate::core::{Core, CoreConfig};
+pub use init::{InitRequest, InitResult};
+pub use rekey::RekeyStatus;
+pub use seal_config::SealConfig;
+pub use status::{HealthQuery, SealStatus};

@@ -1,0 +1,95 @@
+//! The `sys/` endpoints of this core and `auth/token/lookup-self`, as a routing table:
+//! one match arm per (path, operation), each calling a small handler.
+
+mod init;
+mod keys;
+mod rekey;
+mod seal;
+mod token;
+
+use crate::core::{Core, Unsealed};
+use crate::pipeline::Caller;
+use tresor_sdk::{Error, Operation, Request, Response};
+
+use Operation::{Delete, Head, List, Read, Update};
+
+/// Endpoints that answer without a token and while sealed; `None` for every other path.
+pub(crate) async fn unauthenticated(core: &Core, req: &Request) -> Option<Result<Response, Error>> {
+    let op = req.operation;
+    let answer = match req.path.as_str() {
+        "sys/init" => match op {
+            Read => init::status(core).await,
+            Update => init::initialize(core, req).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/seal-status" => match op {
+            Read => seal::status(core).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/health" => match op {
+            Read | Head => seal::health(core, req).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/unseal" => match op {
+            Update => seal::unseal(core, req).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/leader" => match op {
+            Read => Ok(seal::leader()),
+            _ => Err(Error::MethodNotAllowed),
+        },
+        // Sealing a sealed (or uninitialised) server needs no token, as in Vault.
+        "sys/seal" if core.is_sealed() => match op {
+            Update => Ok(Response::empty()),
+            _ => Err(Error::MethodNotAllowed),
+        },
+        _ => return None,
+    };
+    Some(answer)
+}
+
+/// Endpoints behind a token, reached once the caller is authenticated and authorised.
+pub(crate) async fn authenticated(
+    core: &Core,
+    _state: &Unsealed,
+    caller: &Caller,
+    req: &Request,
+) -> Result<Response, Error> {
+    let op = req.operation;
+    match req.path.as_str() {
+        "sys/seal" => match op {
+            Update => seal::seal(core).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/rotate" | "sys/rotate/keyring" => match op {
+            Update => keys::rotate(core).await,
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/key-status" => match op {
+            Read => keys::status(core),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/rekey/init" => match op {
+            Read => rekey::status(core).await,
+            Update => rekey::init(core, req).await,
+            Delete => rekey::cancel(core).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/rekey/update" => match op {
+            Update => rekey::update(core, req).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
+        "auth/token/lookup-self" => match op {
+            Read | Update => Ok(token::lookup_self(caller)),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        path if path.starts_with("sys/") || path == "sys" => match op {
+            List | Read | Head | Update | Delete | Operation::Create | Operation::Patch => {
+                Err(Error::UnsupportedPath)
+            }
+        },
+        path => Err(Error::NoRoute {
+            path: path.to_owned(),
+        }),
+    }
+}
