@@ -1,0 +1,18 @@
+//! The HTTP face of tresor: Vault's API over axum and rustls.
+//!
+//! One handler takes every `/v1/` request, decodes it into a [`tresor_sdk::Request`],
+//! runs it through the core, and encodes the answer in Vault's envelope. Errors become
+//! status codes in exactly one place ([`error::error_response`]).
+#![forbid(unsafe_code)]
+
+mod decode;
+mod encode;
+pub mod error;
+mod handler;
+pub mod listener;
+pub mod tls;
+
+pub use handler::router;
+
+/// Request bodies larger than this are refused with 413, before they are parsed.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;

@@ -1,0 +1,68 @@
+//! `-dev`: an in-memory server, initialised with one share and unsealed at start.
+
+use crate::cli::ServerArgs;
+use crate::config::{Config, Listener, Storage};
+use tresor_core::{Core, InitRequest};
+use tresor_crypto::SecretString;
+
+/// What dev mode prints so the user can seal, unseal and log in.
+pub struct DevKeys {
+    pub unseal_key_b64: String,
+    pub root_token: SecretString,
+}
+
+pub fn config(args: &ServerArgs) -> Config {
+    Config {
+        storage: Some(Storage::Inmem),
+        listeners: vec![Listener {
+            address: args.dev_listen_address.clone(),
+            cluster_address: None,
+            tls_disable: true,
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_min_version: None,
+        }],
+        disable_mlock: true,
+        ..Config::default()
+    }
+}
+
+pub async fn initialize(core: &Core, args: &ServerArgs) -> anyhow::Result<DevKeys> {
+    let result = core
+        .initialize(InitRequest {
+            secret_shares: 1,
+            secret_threshold: 1,
+            root_token_id: args.dev_root_token_id.clone().map(SecretString::from),
+        })
+        .await?;
+    let key = result
+        .shares
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("init returned no key share"))?;
+    core.unseal_with_key(key).await?;
+    write_token_helper(&result.root_token);
+    use base64::Engine;
+    Ok(DevKeys {
+        unseal_key_b64: base64::engine::general_purpose::STANDARD.encode(key.expose()),
+        root_token: result.root_token,
+    })
+}
+
+/// Like Vault's dev mode, logs the CLI in by writing the token helper file (mode 0600).
+fn write_token_helper(token: &SecretString) {
+    let Some(path) = tresor_api::token_file() else {
+        return;
+    };
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(token.expose().as_bytes()));
+    if let Err(e) = written {
+        tracing::warn!(path = %path.display(), error = %e, "could not write the token helper file");
+    }
+}
