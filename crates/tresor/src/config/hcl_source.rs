@@ -4,10 +4,11 @@ use super::node::{Block, Node, Scalar};
 use super::ConfigError;
 
 pub fn parse(file: &str, text: &str) -> Result<Node, ConfigError> {
-    let body: hcl::Body = hcl::parse(text).map_err(|e| ConfigError::Syntax {
-        file: file.to_owned(),
-        detail: e.to_string(),
-    })?;
+    let body: hcl::Body =
+        hcl::parse(&super::hcl1::to_hcl2(text)).map_err(|e| ConfigError::Syntax {
+            file: file.to_owned(),
+            detail: e.to_string(),
+        })?;
     node(file, "", &body)
 }
 
