@@ -24,3 +24,4 @@ pub use init::{InitRequest, InitResult};
 pub use rekey::RekeyStatus;
 pub use seal_config::SealConfig;
 pub use status::{HealthQuery, SealStatus};
+pub use sys::UNAUTHENTICATED_PATHS;

@@ -1,4 +1,5 @@
 use crate::Data;
+use std::fmt;
 use tresor_crypto::SecretString;
 
 /// What a request asks for, decoded from the HTTP method (and `?list=true`).
@@ -38,7 +39,7 @@ impl Operation {
 }
 
 /// One request, as every layer after HTTP decoding sees it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub id: String,
     pub operation: Operation,
@@ -48,6 +49,20 @@ pub struct Request {
     pub data: Data,
     pub token: Option<SecretString>,
     pub client_addr: Option<String>,
+}
+
+impl fmt::Debug for Request {
+    /// Data values may be secrets: only their keys are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("id", &self.id)
+            .field("operation", &self.operation)
+            .field("path", &self.path)
+            .field("data_keys", &self.data.keys().collect::<Vec<_>>())
+            .field("token", &self.token)
+            .field("client_addr", &self.client_addr)
+            .finish()
+    }
 }
 
 impl Request {
@@ -70,5 +85,22 @@ impl Request {
     pub fn with_token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_values_and_no_token() {
+        let mut data = Data::new();
+        data.insert("password".into(), "canary-secret".into());
+        let req = Request::new(Operation::Update, "auth/x/login")
+            .with_data(data)
+            .with_token("canary-token");
+        let shown = format!("{req:?}");
+        assert!(shown.contains("password") && shown.contains("auth/x/login"));
+        assert!(!shown.contains("canary"), "{shown}");
     }
 }
