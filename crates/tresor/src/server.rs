@@ -134,6 +134,7 @@ fn init_logging(level: &str) -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(format!("warn,tresor={filter},tresor_core={filter},tresor_http={filter},tresor_storage_sqlite={filter}")))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     Ok(())
 }
