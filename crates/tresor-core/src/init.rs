@@ -20,6 +20,8 @@ pub struct InitRequest {
     pub secret_threshold: i64,
     /// Dev mode's fixed root token (`-dev-root-token-id`).
     pub root_token_id: Option<SecretString>,
+    /// Dev mode: the root token is made as the token store makes any token.
+    pub dev: bool,
 }
 
 #[derive(Debug)]
@@ -82,7 +84,10 @@ impl Core {
             .await?;
         let tokens = TokenStore::open(staged_barrier).await?;
         let root_token = tokens
-            .create(&TokenEntry::root(now, new_accessor()?), req.root_token_id)
+            .create(
+                &root_entry(now, new_accessor()?, req.dev),
+                req.root_token_id,
+            )
             .await?;
         ops.extend(staging.take());
 
@@ -106,5 +111,13 @@ impl Core {
             ),
         };
         Ok(ClusterInfo { name, id })
+    }
+}
+
+fn root_entry(now: i64, accessor: String, dev: bool) -> TokenEntry {
+    if dev {
+        TokenEntry::dev_root(now, accessor)
+    } else {
+        TokenEntry::root(now, accessor)
     }
 }

@@ -6,7 +6,7 @@ use crate::path::canonicalize;
 use crate::sys;
 use crate::token_store::TokenEntry;
 use tresor_crypto::SecretString;
-use tresor_sdk::{Error, Request, Response};
+use tresor_sdk::{Error, Operation, Request, Response};
 
 /// What the pipeline knows about the caller once the token is checked.
 #[derive(Debug)]
@@ -19,6 +19,10 @@ impl Core {
     /// Handles one request. Every error is typed; the HTTP layer maps it to a status.
     pub async fn handle(&self, mut req: Request) -> Result<Response, Error> {
         req.path = canonicalize(&req.path)?;
+        // A listing is always of a folder: Vault adds the slash, so routes see one form.
+        if req.operation == Operation::List && !req.path.is_empty() && !req.path.ends_with('/') {
+            req.path.push('/');
+        }
         if let Some(answer) = sys::unauthenticated(self, &req).await {
             return answer;
         }

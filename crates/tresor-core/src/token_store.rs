@@ -50,6 +50,20 @@ impl TokenEntry {
         }
     }
 
+    /// The root token that `-dev` creates: made like any token of the store, as Vault does.
+    pub fn dev_root(now: i64, accessor: String) -> Self {
+        Self {
+            path: "auth/token/create".to_owned(),
+            display_name: "token".to_owned(),
+            ..Self::root(now, accessor)
+        }
+    }
+
+    /// The root token of `sys/init` is the one entry without an issue time or renewability.
+    fn created_by_store(&self) -> bool {
+        self.path != "auth/token/root"
+    }
+
     pub fn is_root(&self) -> bool {
         self.policies.iter().any(|p| p == "root")
     }
@@ -65,6 +79,17 @@ impl TokenEntry {
         d.insert("expire_time".into(), Value::Null);
         d.insert("explicit_max_ttl".into(), self.explicit_max_ttl.into());
         d.insert("id".into(), id.expose().into());
+        if self.created_by_store() {
+            let issued = time::OffsetDateTime::from_unix_timestamp(self.creation_time)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default();
+            d.insert("issue_time".into(), issued.into());
+            d.insert("renewable".into(), false.into());
+        }
         d.insert(
             "meta".into(),
             self.meta.as_ref().map_or(Value::Null, |m| {

@@ -24,6 +24,7 @@ async fn init(core: &Core, n: i64, t: i64) -> (Vec<String>, String) {
             secret_shares: n,
             secret_threshold: t,
             root_token_id: None,
+            dev: false,
         })
         .await
         .unwrap();
@@ -157,6 +158,7 @@ async fn single_share_init_uses_the_key_itself() {
             secret_shares: 1,
             secret_threshold: 1,
             root_token_id: None,
+            dev: false,
         })
         .await
         .unwrap_err();

@@ -45,6 +45,7 @@ async fn only_the_inventory_answers_without_a_token() {
             secret_shares: 1,
             secret_threshold: 1,
             root_token_id: None,
+            dev: false,
         })
         .await
         .unwrap();

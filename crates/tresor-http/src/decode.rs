@@ -30,7 +30,9 @@ fn query_data(uri: &Uri) -> Data {
                 .decode_utf8_lossy()
                 .into_owned()
         };
-        data.insert(decode(k), Value::String(decode(v)));
+        // The first value of a repeated parameter wins, as in Vault.
+        data.entry(decode(k))
+            .or_insert_with(|| Value::String(decode(v)));
     }
     data
 }
@@ -67,6 +69,7 @@ fn body_data(body: &[u8]) -> Result<Data, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Data::new());
     }
+    crate::json_limits::check(body).map_err(|e| Error::bad_request(e.message()))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(Value::Null) => Ok(Data::new()),

@@ -9,6 +9,7 @@ mod decode;
 mod encode;
 pub mod error;
 mod handler;
+mod json_limits;
 pub mod listener;
 pub mod tls;
 

@@ -11,20 +11,20 @@ pub async fn status(core: &Core) -> Result<Response, Error> {
     ))
 }
 
-/// A whole number, as a JSON number or a numeric string; anything else counts as 0,
+/// A whole JSON number (this raw endpoint is strictly typed, as in Vault); absent is 0,
 /// which the seal configuration check then refuses with Vault's message.
 fn count(data: &Data, key: &str) -> Result<i64, Error> {
     match data.get(key) {
         None | Some(Value::Null) => Ok(0),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| Error::bad_request(format!("{key} must be a whole number"))),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| Error::bad_request(format!("{key} must be a whole number"))),
-        Some(_) => Err(Error::bad_request(format!("{key} must be a whole number"))),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| not_a_number(key)),
+        Some(_) => Err(not_a_number(key)),
     }
+}
+
+fn not_a_number(key: &str) -> Error {
+    Error::bad_request(format!(
+        "failed to decode JSON input: {key} must be a whole number"
+    ))
 }
 
 pub async fn initialize(core: &Core, req: &Request) -> Result<Response, Error> {
@@ -32,7 +32,15 @@ pub async fn initialize(core: &Core, req: &Request) -> Result<Response, Error> {
         secret_shares: count(&req.data, "secret_shares")?,
         secret_threshold: count(&req.data, "secret_threshold")?,
         root_token_id: None,
+        dev: false,
     };
+    for recovery in ["recovery_shares", "recovery_threshold"] {
+        if matches!(req.data.get(recovery), Some(v) if !is_empty_value(v) && v != &Value::from(0)) {
+            return Err(Error::bad_request(format!(
+                "parameters {recovery} not applicable to seal type shamir"
+            )));
+        }
+    }
     for unsupported in ["pgp_keys", "root_token_pgp_key", "recovery_pgp_keys"] {
         if matches!(req.data.get(unsupported), Some(v) if !is_empty_value(v)) {
             return Err(Error::bad_request(format!(

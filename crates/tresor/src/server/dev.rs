@@ -33,6 +33,7 @@ pub async fn initialize(core: &Core, args: &ServerArgs) -> anyhow::Result<DevKey
             secret_shares: 1,
             secret_threshold: 1,
             root_token_id: args.dev_root_token_id.clone().map(SecretString::from),
+            dev: true,
         })
         .await?;
     let key = result
