@@ -9,11 +9,14 @@ pub mod clock;
 pub mod duration;
 mod error;
 pub mod fields;
+pub mod framework;
+mod logical;
 mod request;
 mod response;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, ErrorKind};
+pub use logical::{BackendRequest, Factory, LogicalBackend, MountContext, MountInfo};
 pub use request::{Operation, Request};
 pub use response::{Auth, Response};
 pub use serde_json::{Map, Value};

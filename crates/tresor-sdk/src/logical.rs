@@ -1,0 +1,70 @@
+//! What a secret engine or auth method implements, and what it is given.
+
+use crate::{Clock, Data, Error, Operation, Response};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tresor_storage::View;
+
+/// A mount as its backend sees it; read from the mount table for every request, so a
+/// tune applies at once.
+#[derive(Debug, Clone, Default)]
+pub struct MountInfo {
+    /// The mount path with its trailing slash (`secret/`).
+    pub path: String,
+    pub kind: String,
+    pub accessor: String,
+    /// The effective TTLs: the mount's own, or the system's when the mount sets none.
+    pub default_lease_ttl: Duration,
+    pub max_lease_ttl: Duration,
+    pub options: BTreeMap<String, String>,
+}
+
+/// One request, routed to a backend: the path is relative to the mount.
+#[derive(Debug)]
+pub struct BackendRequest<'a> {
+    pub id: &'a str,
+    /// `Create` or `Update` for writes, decided by the backend's existence check.
+    pub operation: Operation,
+    pub path: &'a str,
+    pub data: &'a Data,
+    pub mount: &'a MountInfo,
+    /// The salted hash of the caller's token: a stable, non-secret identity for
+    /// per-token storage (cubbyhole). `None` for unauthenticated requests.
+    pub token_hash: Option<&'a str>,
+}
+
+/// What a backend is built from when it is mounted.
+#[derive(Clone)]
+pub struct MountContext {
+    /// The mount's private storage (`logical/<uuid>/` behind the barrier).
+    pub storage: View,
+    pub info: MountInfo,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for MountContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MountContext")
+            .field("storage", &self.storage.prefix())
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// Builds a backend for a mount; registered by type name (`kv`, `cubbyhole`...).
+pub type Factory = fn(MountContext) -> Result<Arc<dyn LogicalBackend>, Error>;
+
+#[async_trait]
+pub trait LogicalBackend: Send + Sync + fmt::Debug {
+    async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error>;
+
+    /// Vault's existence check: whether the target of a write exists, which makes the
+    /// write an `update` (else a `create`) for the ACL. `None`: the path has no check and
+    /// every write is an update.
+    async fn exists(&self, _req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
+        Ok(None)
+    }
+}
