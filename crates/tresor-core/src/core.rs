@@ -2,6 +2,7 @@
 
 use crate::barrier::Barrier;
 use crate::layout;
+use crate::mounts::{Mounts, Registry};
 use crate::rekey::RekeyProgress;
 use crate::seal_config::SealConfig;
 use crate::token_store::TokenStore;
@@ -9,6 +10,7 @@ use crate::unseal::UnsealProgress;
 use arc_swap::ArcSwapOption;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Mutex;
 use tresor_crypto::SecretBytes;
 use tresor_sdk::{Clock, Error, SystemClock};
@@ -22,7 +24,15 @@ pub struct CoreConfig {
     /// `cluster_name` from the configuration; generated at init when absent.
     pub cluster_name: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// The backends that can be mounted, by type.
+    pub registry: Registry,
+    /// System-wide lease TTLs (Vault's defaults: 768h both).
+    pub default_lease_ttl: Duration,
+    pub max_lease_ttl: Duration,
 }
+
+/// Vault's default for both system lease TTLs: 32 days.
+pub const DEFAULT_SYSTEM_TTL: Duration = Duration::from_secs(768 * 3600);
 
 impl Default for CoreConfig {
     fn default() -> Self {
@@ -30,6 +40,9 @@ impl Default for CoreConfig {
             storage_type: "inmem".to_owned(),
             cluster_name: None,
             clock: Arc::new(SystemClock),
+            registry: Registry::default(),
+            default_lease_ttl: DEFAULT_SYSTEM_TTL,
+            max_lease_ttl: DEFAULT_SYSTEM_TTL,
         }
     }
 }
@@ -47,6 +60,7 @@ pub(crate) struct Unsealed {
     pub root_key: SecretBytes,
     pub tokens: TokenStore,
     pub cluster: ClusterInfo,
+    pub mounts: Mounts,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.

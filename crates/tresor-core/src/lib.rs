@@ -7,6 +7,7 @@ pub mod barrier;
 mod core;
 mod init;
 mod layout;
+pub mod mounts;
 pub mod path;
 mod pipeline;
 pub mod rekey;
@@ -19,7 +20,7 @@ pub mod token_store;
 mod unseal;
 pub mod version;
 
-pub use crate::core::{Core, CoreConfig};
+pub use crate::core::{Core, CoreConfig, DEFAULT_SYSTEM_TTL};
 pub use init::{InitRequest, InitResult};
 pub use rekey::RekeyStatus;
 pub use seal_config::SealConfig;

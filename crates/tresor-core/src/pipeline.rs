@@ -6,7 +6,7 @@ use crate::path::canonicalize;
 use crate::sys;
 use crate::token_store::TokenEntry;
 use tresor_crypto::SecretString;
-use tresor_sdk::{Error, Operation, Request, Response};
+use tresor_sdk::{BackendRequest, Error, Operation, Request, Response};
 
 /// What the pipeline knows about the caller once the token is checked.
 #[derive(Debug)]
@@ -28,8 +28,46 @@ impl Core {
         }
         let state = self.state()?;
         let caller = authenticate(&state, &req).await?;
-        authorize(&caller, &req)?;
-        sys::authenticated(self, &state, &caller, &req).await
+        if sys::is_core_path(&req.path) {
+            authorize(&caller, &req)?;
+            return sys::authenticated(self, &state, &caller, &req).await;
+        }
+        self.route_to_mount(&state, &caller, req).await
+    }
+
+    /// Hands a request to the backend of the mount that serves its path.
+    async fn route_to_mount(
+        &self,
+        state: &Unsealed,
+        caller: &Caller,
+        req: Request,
+    ) -> Result<Response, Error> {
+        let router = state.mounts.router();
+        let Some((mounted, rel)) = router.route(&req.path) else {
+            authorize(caller, &req)?;
+            return Err(Error::NoRoute {
+                path: req.path.clone(),
+            });
+        };
+        let backend = mounted.backend.as_ref().ok_or_else(|| Error::NoRoute {
+            path: req.path.clone(),
+        })?;
+        let (system_default, system_max) = state.mounts.system_ttls();
+        let info = mounted.entry.info(system_default, system_max);
+        let token_hash = state.tokens.storage_id(&caller.token);
+        let mut breq = BackendRequest {
+            id: &req.id,
+            operation: req.operation,
+            path: rel,
+            data: &req.data,
+            mount: &info,
+            token_hash: Some(&token_hash),
+        };
+        if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {
+            breq.operation = Operation::Create;
+        }
+        authorize(caller, &req)?;
+        backend.handle(&breq).await
     }
 }
 

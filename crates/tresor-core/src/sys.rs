@@ -3,15 +3,17 @@
 
 mod init;
 mod keys;
+mod mounts;
 mod rekey;
 mod seal;
 mod token;
 
 use crate::core::{Core, Unsealed};
+use crate::mounts::Table;
 use crate::pipeline::Caller;
 use tresor_sdk::{Error, Operation, Request, Response};
 
-use Operation::{Delete, Head, List, Read, Update};
+use Operation::{Delete, Head, Read, Update};
 
 /// Every path that answers without a token. Each is bounded (no body beyond the HTTP
 /// limit, no unbounded state) and listed here so that a test keeps the inventory honest.
@@ -62,10 +64,13 @@ pub(crate) async fn unauthenticated(core: &Core, req: &Request) -> Option<Result
 /// Endpoints behind a token, reached once the caller is authenticated and authorised.
 pub(crate) async fn authenticated(
     core: &Core,
-    _state: &Unsealed,
+    state: &Unsealed,
     caller: &Caller,
     req: &Request,
 ) -> Result<Response, Error> {
+    if let Some(answer) = prefixed(state, req).await {
+        return answer;
+    }
     let op = req.operation;
     match req.path.as_str() {
         "sys/seal" => match op {
@@ -90,17 +95,52 @@ pub(crate) async fn authenticated(
             Update => rekey::update(core, req).await,
             _ => Err(Error::MethodNotAllowed),
         },
+        "sys/mounts" => match op {
+            Read => mounts::list(state, Table::Secrets),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/auth" => match op {
+            Read => mounts::list(state, Table::Auth),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/remount" => match op {
+            Update => mounts::remount(state, &req.data).await,
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/internal/ui/mounts" => match op {
+            Read => Ok(mounts::ui_mounts(state)),
+            _ => Err(Error::UnsupportedOperation),
+        },
         "auth/token/lookup-self" => match op {
             Read | Update => Ok(token::lookup_self(caller)),
             _ => Err(Error::UnsupportedOperation),
         },
-        path if path.starts_with("sys/") || path == "sys" => match op {
-            List | Read | Head | Update | Delete | Operation::Create | Operation::Patch => {
-                Err(Error::UnsupportedPath)
-            }
-        },
-        path => Err(Error::NoRoute {
-            path: path.to_owned(),
-        }),
+        _ => Err(Error::UnsupportedPath),
     }
+}
+
+/// The `sys/` routes that carry a path of their own after a fixed prefix.
+async fn prefixed(state: &Unsealed, req: &Request) -> Option<Result<Response, Error>> {
+    let path = req.path.as_str();
+    if let Some(rest) = path.strip_prefix("sys/mounts/") {
+        return Some(mounts::route(state, Table::Secrets, rest, req).await);
+    }
+    if let Some(rest) = path.strip_prefix("sys/auth/") {
+        return Some(mounts::route(state, Table::Auth, rest, req).await);
+    }
+    if let Some(rest) = path.strip_prefix("sys/internal/ui/mounts/") {
+        return Some(match req.operation {
+            Read => mounts::ui_mount_for(state, rest),
+            _ => Err(Error::UnsupportedOperation),
+        });
+    }
+    None
+}
+
+/// Whether the core itself serves `path` (rather than a mounted backend).
+pub(crate) fn is_core_path(path: &str) -> bool {
+    path == "sys"
+        || path.starts_with("sys/")
+        || path.starts_with("auth/token/")
+        || path == "auth/token"
 }

@@ -131,11 +131,17 @@ impl TokenStore {
         })
     }
 
+    /// The salted hash that stands for a token in storage: stable, and useless to whoever
+    /// reads it.
+    pub fn storage_id(&self, token: &SecretString) -> String {
+        hex::encode(digest::hmac_sha256(
+            self.salt.expose(),
+            token.expose().as_bytes(),
+        ))
+    }
+
     fn id_key(&self, token: &str) -> String {
-        format!(
-            "id/{}",
-            hex::encode(digest::hmac_sha256(self.salt.expose(), token.as_bytes()))
-        )
+        format!("id/{}", self.storage_id(&SecretString::from(token)))
     }
 
     /// Creates a token for `entry`; with `id` set (dev mode's `-dev-root-token-id`) that

@@ -4,6 +4,7 @@
 use crate::core::{ClusterInfo, Core, Lifecycle, Unsealed};
 use crate::init::WRAP_TERM;
 use crate::layout;
+use crate::mounts::Mounts;
 use crate::seal_config::{decode_share, SealConfig};
 use crate::status::SealStatus;
 use crate::token_store::TokenStore;
@@ -142,10 +143,18 @@ impl Core {
         let cluster: ClusterInfo = serde_json::from_slice(&raw)
             .map_err(|_| Error::internal("the cluster info does not decode"))?;
         let tokens = TokenStore::open(self.barrier.clone()).await?;
+        let mounts = Mounts::load(
+            self.barrier.clone(),
+            self.config.registry.clone(),
+            self.config.clock.clone(),
+            (self.config.default_lease_ttl, self.config.max_lease_ttl),
+        )
+        .await?;
         Ok(Unsealed {
             root_key,
             tokens,
             cluster,
+            mounts,
         })
     }
 }

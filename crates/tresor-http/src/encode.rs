@@ -83,5 +83,9 @@ pub fn encode(request_id: &str, resp: &Response) -> axum::response::Response {
             top.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    json_response(StatusCode::OK, &body)
+    let status = resp
+        .status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    json_response(status, &body)
 }

@@ -23,3 +23,43 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 }
+
+/// RFC 3339 in UTC with nanoseconds and a `Z`, trailing zeros trimmed, as Vault prints
+/// times (`2026-11-27T04:43:20.63959463Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    let base = dt
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default();
+    let nanos = dt.nanosecond();
+    if nanos == 0 {
+        return format!("{base}Z");
+    }
+    let frac = format!("{nanos:09}");
+    format!("{base}.{}Z", frac.trim_end_matches('0'))
+}
+
+/// Parses what [`rfc3339`] prints.
+pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_like_vault() {
+        let t = UNIX_EPOCH + Duration::new(1_795_754_600, 639_594_630);
+        assert_eq!(rfc3339(t), "2026-11-27T04:43:20.63959463Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_754_600)),
+            "2026-11-27T04:43:20Z"
+        );
+    }
+}

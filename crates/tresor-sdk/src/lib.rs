@@ -13,8 +13,9 @@ pub mod framework;
 mod logical;
 mod request;
 mod response;
+pub mod stored;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{parse_rfc3339, rfc3339, Clock, SystemClock};
 pub use error::{Error, ErrorKind};
 pub use logical::{BackendRequest, Factory, LogicalBackend, MountContext, MountInfo};
 pub use request::{Operation, Request};

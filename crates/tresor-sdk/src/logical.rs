@@ -61,6 +61,12 @@ pub type Factory = fn(MountContext) -> Result<Arc<dyn LogicalBackend>, Error>;
 pub trait LogicalBackend: Send + Sync + fmt::Debug {
     async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error>;
 
+    /// Runs once after the backend is built (mount, unseal, tune of its options), before
+    /// it serves: the place for storage upgrades.
+    async fn initialize(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Vault's existence check: whether the target of a write exists, which makes the
     /// write an `update` (else a `create`) for the ACL. `None`: the path has no check and
     /// every write is an update.

@@ -39,6 +39,9 @@ pub struct Response {
     /// Also emit the data's keys at the top level of the envelope, as Vault does for
     /// some of its older `sys/` endpoints (`sys/key-status`, `sys/policy`, `sys/mounts`).
     pub data_at_top_level: bool,
+    /// A status other than 200 for an enveloped answer: KV v2 answers a deleted version
+    /// with 404 and its metadata in the body.
+    pub status: Option<u16>,
 }
 
 impl Response {

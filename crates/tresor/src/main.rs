@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod memlock;
 mod output;
+mod registry;
 mod server;
 
 fn main() -> std::process::ExitCode {

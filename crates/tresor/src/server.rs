@@ -8,7 +8,7 @@ use crate::config::{Config, Listener, Storage};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tresor_core::{Core, CoreConfig};
+use tresor_core::{Core, CoreConfig, DEFAULT_SYSTEM_TTL};
 use tresor_storage::{Backend, InmemBackend};
 use tresor_storage_sqlite::SqliteBackend;
 
@@ -47,6 +47,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
         CoreConfig {
             storage_type: storage.type_name().to_owned(),
             cluster_name: config.cluster_name.clone(),
+            registry: crate::registry::registry(),
+            default_lease_ttl: config.default_lease_ttl.unwrap_or(DEFAULT_SYSTEM_TTL),
+            max_lease_ttl: config.max_lease_ttl.unwrap_or(DEFAULT_SYSTEM_TTL),
             ..CoreConfig::default()
         },
     ));

@@ -4,6 +4,7 @@ use crate::cli::ServerArgs;
 use crate::config::{Config, Listener, Storage};
 use tresor_core::{Core, InitRequest};
 use tresor_crypto::SecretString;
+use tresor_sdk::{Operation, Request};
 
 /// What dev mode prints so the user can seal, unseal and log in.
 pub struct DevKeys {
@@ -41,6 +42,7 @@ pub async fn initialize(core: &Core, args: &ServerArgs) -> anyhow::Result<DevKey
         .first()
         .ok_or_else(|| anyhow::anyhow!("init returned no key share"))?;
     core.unseal_with_key(key).await?;
+    mount_secret_kv_v2(core, &result.root_token).await?;
     write_token_helper(&result.root_token);
     use base64::Engine;
     Ok(DevKeys {
@@ -66,4 +68,17 @@ fn write_token_helper(token: &SecretString) {
     if let Err(e) = written {
         tracing::warn!(path = %path.display(), error = %e, "could not write the token helper file");
     }
+}
+
+/// Dev mode mounts `secret/` as KV version 2, as Vault's does.
+async fn mount_secret_kv_v2(core: &Core, root: &SecretString) -> anyhow::Result<()> {
+    let mut body = tresor_sdk::Data::new();
+    body.insert("type".into(), "kv".into());
+    body.insert("description".into(), "key/value secret storage".into());
+    body.insert("options".into(), serde_json::json!({ "version": "2" }));
+    let req = Request::new(Operation::Update, "sys/mounts/secret")
+        .with_data(body)
+        .with_token(root.clone());
+    core.handle(req).await?;
+    Ok(())
 }

@@ -1,0 +1,14 @@
+//! The backends this binary can mount, by type name.
+
+use tresor_core::mounts::{Registry, Table};
+
+pub fn registry() -> Registry {
+    let mut r = Registry::default();
+    r.register(Table::Secrets, "kv", tresor_engines::kv_factory);
+    r.register(
+        Table::Secrets,
+        "cubbyhole",
+        tresor_engines::cubbyhole_factory,
+    );
+    r
+}
