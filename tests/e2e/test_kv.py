@@ -122,6 +122,19 @@ MOUNT_STEPS = [
     ("GET", "sys/auth", None, None),
 ]
 
+TOOLS_STEPS = [
+    ("POST", "sys/tools/random", None, None),
+    ("POST", "sys/tools/random/16", None, None),
+    ("POST", "sys/tools/random", {"format": "hex", "bytes": 8}, None),
+    ("POST", "sys/tools/random/all/8", None, None),
+    ("POST", "sys/tools/random", {"format": "x"}, None),
+    ("GET", "sys/tools/random", None, None),
+    ("POST", "sys/tools/hash", {"input": "aGVsbG8="}, None),
+    ("POST", "sys/tools/hash/sha2-512", {"input": "aGVsbG8=", "format": "base64"}, None),
+    ("POST", "sys/tools/hash", {"input": "aGVsbG8=", "algorithm": "sha3-256"}, None),
+    ("POST", "sys/tools/hash", {"input": "notb64!"}, None),
+]
+
 # Where tresor's answer is known to differ in shape, by (scenario, step index): a reason.
 KNOWN_DIFFERENCES: dict[tuple[str, int], str] = {
     ("cubbyhole", 5): "an empty write: OpenBao answers 500 ('missing data fields'); tresor answers "
@@ -157,7 +170,8 @@ def comparable(doc):
 
 @pytest.mark.parametrize(
     "name,steps",
-    [("kv2", KV2_STEPS), ("kv1", KV1_STEPS), ("cubbyhole", CUBBYHOLE_STEPS), ("mounts", MOUNT_STEPS)],
+    [("kv2", KV2_STEPS), ("kv1", KV1_STEPS), ("cubbyhole", CUBBYHOLE_STEPS), ("mounts", MOUNT_STEPS),
+     ("tools", TOOLS_STEPS)],
 )
 def test_same_answers_as_openbao(tresor_dev, bao_dev, name, steps):
     mount = f"e2e-{name}"
@@ -173,6 +187,13 @@ def test_same_answers_as_openbao(tresor_dev, bao_dev, name, steps):
         elif comparable(td) != comparable(bd) and not (isinstance(td, dict) and "errors" in td):
             problems.append(f"{label}\n  shape differs\n  tresor={td}\n  bao={bd}")
     assert not problems, "\n\n".join(problems)
+
+
+def test_tools_values(tresor_dev):
+    _, doc = call(tresor_dev, "POST", "sys/tools/hash", {"input": "aGVsbG8="})
+    assert doc["data"]["sum"] == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+    _, doc = call(tresor_dev, "POST", "sys/tools/random/16", {"format": "hex"})
+    assert len(doc["data"]["random_bytes"]) == 32
 
 
 def test_bao_kv_cli_against_tresor(tresor_dev, home):

@@ -7,6 +7,7 @@ mod mounts;
 mod rekey;
 mod seal;
 mod token;
+mod tools;
 
 use crate::core::{Core, Unsealed};
 use crate::mounts::Table;
@@ -119,6 +120,8 @@ pub(crate) async fn authenticated(
     }
 }
 
+type ToolFn = fn(&Request, &str) -> Result<Response, Error>;
+
 /// The `sys/` routes that carry a path of their own after a fixed prefix.
 async fn prefixed(state: &Unsealed, req: &Request) -> Option<Result<Response, Error>> {
     let path = req.path.as_str();
@@ -127,6 +130,20 @@ async fn prefixed(state: &Unsealed, req: &Request) -> Option<Result<Response, Er
     }
     if let Some(rest) = path.strip_prefix("sys/auth/") {
         return Some(mounts::route(state, Table::Auth, rest, req).await);
+    }
+    for (prefix, tool) in [
+        ("sys/tools/random", tools::random as ToolFn),
+        ("sys/tools/hash", tools::hash),
+    ] {
+        if let Some(rest) = path
+            .strip_prefix(prefix)
+            .filter(|r| r.is_empty() || r.starts_with('/'))
+        {
+            return Some(match req.operation {
+                Update => tool(req, rest),
+                _ => Err(Error::UnsupportedOperation),
+            });
+        }
     }
     if let Some(rest) = path.strip_prefix("sys/internal/ui/mounts/") {
         return Some(match req.operation {

@@ -17,6 +17,22 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// A digest by Vault's algorithm name (`sha2-256`, `sha3-512`...); `None` for a name we
+/// do not offer.
+pub fn by_name(name: &str, data: &[u8]) -> Option<Vec<u8>> {
+    let alg = match name {
+        "sha2-224" => &digest::SHA224,
+        "sha2-256" => &digest::SHA256,
+        "sha2-384" => &digest::SHA384,
+        "sha2-512" => &digest::SHA512,
+        "sha3-256" => &digest::SHA3_256,
+        "sha3-384" => &digest::SHA3_384,
+        "sha3-512" => &digest::SHA3_512,
+        _ => return None,
+    };
+    Some(digest::digest(alg, data).as_ref().to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,6 +48,19 @@ mod tests {
             hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn named_digests() {
+        assert_eq!(
+            hex(&by_name("sha2-256", b"hello").unwrap()),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(
+            hex(&by_name("sha3-256", b"hello").unwrap()),
+            "3338be694f50c5f338814986cdf0686453a888b84f424d792af4b9202398f392"
+        );
+        assert!(by_name("md5", b"x").is_none());
     }
 
     fn hex(b: &[u8]) -> String {
