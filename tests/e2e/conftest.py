@@ -621,3 +621,84 @@ def pytest_runtest_makereport(item, call):
 def keyset(obj: dict, ignore: Iterable[str] = VERSION_FIELDS) -> set[str]:
     assert isinstance(obj, dict), obj
     return set(obj) - set(ignore)
+
+
+# --------------------------------------------------------------------------------------
+# Side-by-side scenarios: the same requests to tresor and OpenBao, answers compared
+# --------------------------------------------------------------------------------------
+
+ROOT_TOKEN = "root"
+
+
+def shape(value):
+    """The JSON shape of a value: keys and types, recursively; values are not compared."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value[:1]]
+    return type(value).__name__
+
+
+def call(server, method, path, body=None, headers=None, token=ROOT_TOKEN):
+    r = server.http(method, f"/v1/{path}", body=body, token=token, headers=headers)
+    doc = r.json() if r.body.strip() else None
+    return r.status, doc
+
+
+def _fill(value, names: dict):
+    if isinstance(value, str):
+        for k, v in names.items():
+            value = value.replace("{" + k + "}", str(v))
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    return value
+
+
+def _dig(doc, dotted: str):
+    for part in dotted.split("."):
+        doc = doc[part] if isinstance(doc, dict) else None
+    return doc
+
+
+def run_scenario(server, steps, mount):
+    """Runs steps `(method, path, body, headers[, options])` in order. `{m}` is the mount
+    name; options may `save` answer fields under a name (`{"save": {"t": "auth.client_token"}}`)
+    used later as `{t}`, and give the `token` to send (a saved name or None)."""
+    names = {"m": mount}
+    out = []
+    for step in steps:
+        method, path, body, headers = step[:4]
+        opts = step[4] if len(step) > 4 else {}
+        token = opts.get("token", ROOT_TOKEN)
+        token = names.get(token, token) if token else None
+        status, doc = call(server, method, _fill(path, names), _fill(body, names), headers, token=token)
+        for name, dotted in opts.get("save", {}).items():
+            names[name] = _dig(doc, dotted) if doc else None
+        out.append((status, doc))
+    return out
+
+
+def _comparable(doc):
+    if not isinstance(doc, dict):
+        return doc
+    return shape({k: v for k, v in doc.items() if k not in ("request_id", "warnings")})
+
+
+def compare_scenario(tresor, bao, steps, mount, known: dict | None = None):
+    """Asserts both servers answer every step with the same status and JSON shape (error
+    wording aside); `known` maps step indexes to documented differences."""
+    known = known or {}
+    ours, ref = run_scenario(tresor, steps, mount), run_scenario(bao, steps, mount)
+    problems = []
+    for i, (step, (ts, td), (bs, bd)) in enumerate(zip(steps, ours, ref)):
+        if i in known:
+            continue
+        label = f"step {i}: {step[0]} {step[1]} {json.dumps(step[2]) if step[2] is not None else ''}"
+        if ts != bs:
+            problems.append(f"{label}\n  status tresor={ts} bao={bs}\n  tresor={td}\n  bao={bd}")
+        elif _comparable(td) != _comparable(bd) and not (isinstance(td, dict) and "errors" in td):
+            problems.append(f"{label}\n  shape differs\n  tresor={td}\n  bao={bd}")
+    assert not problems, "\n\n".join(problems)

@@ -3,29 +3,12 @@
 then the bao CLI's `kv` commands and hvac's kv client against tresor."""
 from __future__ import annotations
 
-import json
-
 import hvac
 import pytest
 
-from conftest import BAO_BIN, run_cli
+from conftest import BAO_BIN, call, compare_scenario, run_cli
 
 ROOT = "root"
-
-
-def shape(value):
-    """The JSON shape of a value: keys and types, recursively; values are not compared."""
-    if isinstance(value, dict):
-        return {k: shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shape(v) for v in value[:1]]
-    return type(value).__name__
-
-
-def call(server, method, path, body=None, headers=None):
-    r = server.http(method, f"/v1/{path}", body=body, token=ROOT, headers=headers)
-    doc = r.json() if r.body.strip() else None
-    return r.status, doc
 
 
 # (method, path, body, extra headers): run in order on both servers, under a fresh mount.
@@ -144,49 +127,13 @@ KNOWN_DIFFERENCES: dict[tuple[str, int], str] = {
 }
 
 
-def fill(value, mount):
-    if isinstance(value, str):
-        return value.replace("{m}", mount)
-    if isinstance(value, dict):
-        return {k: fill(v, mount) for k, v in value.items()}
-    return value
-
-
-def run_steps(server, steps, mount):
-    out = []
-    for method, path, body, headers in steps:
-        status, doc = call(server, method, fill(path, mount), fill(body, mount), headers)
-        out.append((status, doc))
-    return out
-
-
-def comparable(doc):
-    """Drop what differs by design: request ids, version strings, warnings' wording."""
-    if not isinstance(doc, dict):
-        return doc
-    doc = {k: v for k, v in doc.items() if k not in ("request_id", "warnings")}
-    return shape(doc)
-
-
 @pytest.mark.parametrize(
     "name,steps",
     [("kv2", KV2_STEPS), ("kv1", KV1_STEPS), ("cubbyhole", CUBBYHOLE_STEPS), ("mounts", MOUNT_STEPS),
      ("tools", TOOLS_STEPS)],
 )
 def test_same_answers_as_openbao(tresor_dev, bao_dev, name, steps):
-    mount = f"e2e-{name}"
-    ours = run_steps(tresor_dev, steps, mount)
-    ref = run_steps(bao_dev, steps, mount)
-    problems = []
-    for i, ((method, path, body, _), (ts, td), (bs, bd)) in enumerate(zip(steps, ours, ref)):
-        if (name, i) in KNOWN_DIFFERENCES:
-            continue
-        label = f"step {i}: {method} {fill(path, mount)} {json.dumps(fill(body, mount)) if body is not None else ''}"
-        if ts != bs:
-            problems.append(f"{label}\n  status tresor={ts} bao={bs}\n  tresor={td}\n  bao={bd}")
-        elif comparable(td) != comparable(bd) and not (isinstance(td, dict) and "errors" in td):
-            problems.append(f"{label}\n  shape differs\n  tresor={td}\n  bao={bd}")
-    assert not problems, "\n\n".join(problems)
+    compare_scenario(tresor_dev, bao_dev, steps, f"e2e-{name}", {i: r for (n, i), r in KNOWN_DIFFERENCES.items() if n == name})
 
 
 def test_tools_values(tresor_dev):

@@ -3,9 +3,10 @@
 use crate::barrier::Barrier;
 use crate::layout;
 use crate::mounts::{Mounts, Registry};
+use crate::policies::Policies;
 use crate::rekey::RekeyProgress;
 use crate::seal_config::SealConfig;
-use crate::token_store::TokenStore;
+use crate::tokens::TokenStore;
 use crate::unseal::UnsealProgress;
 use arc_swap::ArcSwapOption;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,7 @@ pub(crate) struct Unsealed {
     pub tokens: TokenStore,
     pub cluster: ClusterInfo,
     pub mounts: Mounts,
+    pub policies: Policies,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.

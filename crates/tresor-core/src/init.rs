@@ -7,7 +7,7 @@ use crate::core::{ClusterInfo, Core};
 use crate::layout;
 use crate::seal_config::SealConfig;
 use crate::staging::Staging;
-use crate::token_store::{new_accessor, TokenEntry, TokenStore};
+use crate::tokens::{new_accessor, TokenEntry, TokenStore};
 use std::sync::Arc;
 use tresor_crypto::keyring::KEY_LEN;
 use tresor_crypto::{random, Keyring, SecretBytes, SecretString, TermKey};

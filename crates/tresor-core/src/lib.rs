@@ -3,6 +3,7 @@
 //! request pipeline that every request goes through.
 #![forbid(unsafe_code)]
 
+mod authorize;
 pub mod barrier;
 mod core;
 mod init;
@@ -10,13 +11,15 @@ mod layout;
 pub mod mounts;
 pub mod path;
 mod pipeline;
+pub mod policies;
 pub mod rekey;
 mod rotate;
 mod seal_config;
 mod staging;
 mod status;
 mod sys;
-pub mod token_store;
+mod token_api;
+pub mod tokens;
 mod unseal;
 pub mod version;
 

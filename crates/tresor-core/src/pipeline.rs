@@ -1,17 +1,25 @@
 //! The request pipeline, as a sequence of named steps:
-//! canonical path -> unauthenticated sys endpoints -> sealed? -> token -> ACL -> route.
+//! canonical path -> unauthenticated sys endpoints -> sealed? -> token -> route ->
+//! existence check -> ACL -> count the token's use -> handle -> revoke a used-up token.
 
+use crate::authorize::authorize;
 use crate::core::{Core, Unsealed};
 use crate::path::canonicalize;
 use crate::sys;
-use crate::token_store::TokenEntry;
+use crate::tokens::TokenEntry;
+use std::sync::Arc;
 use tresor_crypto::SecretString;
+use tresor_policy::Acl;
 use tresor_sdk::{BackendRequest, Error, Operation, Request, Response};
 
 /// What the pipeline knows about the caller once the token is checked.
 #[derive(Debug)]
 pub(crate) struct Caller {
     pub token: SecretString,
+    /// The compiled ACL of the token's policies.
+    pub acl: Arc<Acl>,
+    /// The token's storage id (its salted hash).
+    pub sid: String,
     pub entry: TokenEntry,
 }
 
@@ -27,24 +35,45 @@ impl Core {
             return answer;
         }
         let state = self.state()?;
-        let caller = authenticate(&state, &req).await?;
+        let mut caller = self.authenticate(&state, &req).await?;
         if sys::is_core_path(&req.path) {
-            authorize(&caller, &req)?;
-            return sys::authenticated(self, &state, &caller, &req).await;
+            let op = sys::core_operation(&state, &req);
+            authorize(&caller, &req, op)?;
+            let used_up = self.count_use(&state, &mut caller).await?;
+            let answer = sys::authenticated(self, &state, &caller, &req).await;
+            return self.after_last_use(&state, &caller, used_up, answer).await;
         }
-        self.route_to_mount(&state, &caller, req).await
+        self.route_to_mount(&state, &mut caller, req).await
+    }
+
+    /// Resolves the request's token; a missing, unknown or expired token is `permission
+    /// denied`.
+    async fn authenticate(&self, state: &Unsealed, req: &Request) -> Result<Caller, Error> {
+        let token = req.token.clone().ok_or(Error::PermissionDenied)?;
+        let (sid, entry) = state
+            .tokens
+            .lookup(&token, self.now())
+            .await?
+            .ok_or(Error::PermissionDenied)?;
+        let acl = state.policies.acl(&entry.policies);
+        Ok(Caller {
+            token,
+            acl,
+            sid,
+            entry,
+        })
     }
 
     /// Hands a request to the backend of the mount that serves its path.
     async fn route_to_mount(
         &self,
         state: &Unsealed,
-        caller: &Caller,
+        caller: &mut Caller,
         req: Request,
     ) -> Result<Response, Error> {
         let router = state.mounts.router();
         let Some((mounted, rel)) = router.route(&req.path) else {
-            authorize(caller, &req)?;
+            authorize(caller, &req, req.operation)?;
             return Err(Error::NoRoute {
                 path: req.path.clone(),
             });
@@ -54,39 +83,65 @@ impl Core {
         })?;
         let (system_default, system_max) = state.mounts.system_ttls();
         let info = mounted.entry.info(system_default, system_max);
-        let token_hash = state.tokens.storage_id(&caller.token);
+        let sid = caller.sid.clone();
         let mut breq = BackendRequest {
             id: &req.id,
             operation: req.operation,
             path: rel,
             data: &req.data,
             mount: &info,
-            token_hash: Some(&token_hash),
+            token_hash: Some(&sid),
         };
         if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {
             breq.operation = Operation::Create;
         }
-        authorize(caller, &req)?;
-        backend.handle(&breq).await
+        authorize(caller, &req, breq.operation)?;
+        let used_up = self.count_use(state, caller).await?;
+        let answer = backend.handle(&breq).await;
+        self.after_last_use(state, caller, used_up, answer).await
     }
-}
 
-/// Resolves the request's token; a missing or unknown token is `permission denied`.
-async fn authenticate(state: &Unsealed, req: &Request) -> Result<Caller, Error> {
-    let token = req.token.clone().ok_or(Error::PermissionDenied)?;
-    let entry = state
-        .tokens
-        .lookup(&token)
-        .await?
-        .ok_or(Error::PermissionDenied)?;
-    Ok(Caller { token, entry })
-}
+    /// Counts one use of a limited-use token (the caller then shows the uses left); true
+    /// when that was its last.
+    async fn count_use(&self, state: &Unsealed, caller: &mut Caller) -> Result<bool, Error> {
+        if caller.entry.num_uses == 0 || caller.entry.kind == crate::tokens::TokenKind::Batch {
+            return Ok(false);
+        }
+        caller.entry.num_uses -= 1;
+        if caller.entry.num_uses == 0 {
+            return Ok(true);
+        }
+        state.tokens.save(&caller.sid, &caller.entry).await?;
+        Ok(false)
+    }
 
-/// Deny by default. Only the root policy exists so far; policies come with the ACL.
-fn authorize(caller: &Caller, _req: &Request) -> Result<(), Error> {
-    if caller.entry.is_root() {
-        Ok(())
-    } else {
-        Err(Error::PermissionDenied)
+    /// Revokes a token whose last use this request was, whatever the answer.
+    async fn after_last_use(
+        &self,
+        state: &Unsealed,
+        caller: &Caller,
+        used_up: bool,
+        answer: Result<Response, Error>,
+    ) -> Result<Response, Error> {
+        if used_up {
+            self.revoke_tokens(state, &caller.sid, false).await?;
+        }
+        answer
+    }
+
+    /// Revokes a token (with its tree unless `orphan_children`) and destroys the
+    /// cubbyholes of every token revoked.
+    pub(crate) async fn revoke_tokens(
+        &self,
+        state: &Unsealed,
+        sid: &str,
+        orphan_children: bool,
+    ) -> Result<(), Error> {
+        let revoked = if orphan_children {
+            state.tokens.revoke_orphan(sid).await?
+        } else {
+            state.tokens.revoke_tree(sid).await?
+        };
+        state.mounts.destroy_cubbyholes(&revoked).await
     }
 }

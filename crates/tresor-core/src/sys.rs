@@ -4,17 +4,18 @@
 mod init;
 mod keys;
 mod mounts;
+mod policies;
 mod rekey;
 mod seal;
-mod token;
 mod tools;
 
 use crate::core::{Core, Unsealed};
 use crate::mounts::Table;
 use crate::pipeline::Caller;
+use policies::CapabilitiesOf;
 use tresor_sdk::{Error, Operation, Request, Response};
 
-use Operation::{Delete, Head, Read, Update};
+use Operation::{Delete, Head, List, Read, Update};
 
 /// Every path that answers without a token. Each is bounded (no body beyond the HTTP
 /// limit, no unbounded state) and listed here so that a test keeps the inventory honest.
@@ -69,8 +70,26 @@ pub(crate) async fn authenticated(
     caller: &Caller,
     req: &Request,
 ) -> Result<Response, Error> {
-    if let Some(answer) = prefixed(state, req).await {
+    if let Some(rest) = req.path.strip_prefix("auth/token/") {
+        let ctx = crate::token_api::Ctx {
+            core,
+            state,
+            caller,
+            req,
+        };
+        return crate::token_api::route(&ctx, rest).await;
+    }
+    if let Some(answer) = prefixed(state, caller, req).await {
         return answer;
+    }
+    for (prefix, legacy) in [("sys/policy/", true), ("sys/policies/acl/", false)] {
+        if let Some(name) = req
+            .path
+            .strip_prefix(prefix)
+            .filter(|n| !n.is_empty() && !n.contains('/'))
+        {
+            return policies::named(core, state, name, req, legacy).await;
+        }
     }
     let op = req.operation;
     match req.path.as_str() {
@@ -108,12 +127,32 @@ pub(crate) async fn authenticated(
             Update => mounts::remount(state, &req.data).await,
             _ => Err(Error::UnsupportedOperation),
         },
-        "sys/internal/ui/mounts" => match op {
-            Read => Ok(mounts::ui_mounts(state)),
+        "sys/policy" => match op {
+            Read | List => Ok(policies::list(state, true)),
             _ => Err(Error::UnsupportedOperation),
         },
-        "auth/token/lookup-self" => match op {
-            Read | Update => Ok(token::lookup_self(caller)),
+        "sys/policies/acl" | "sys/policies/acl/" => match op {
+            List => Ok(policies::list(state, false)),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/capabilities" => match op {
+            Update => policies::capabilities(core, state, caller, req, CapabilitiesOf::Token).await,
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/capabilities-self" => match op {
+            Update => {
+                policies::capabilities(core, state, caller, req, CapabilitiesOf::Caller).await
+            }
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/capabilities-accessor" => match op {
+            Update => {
+                policies::capabilities(core, state, caller, req, CapabilitiesOf::Accessor).await
+            }
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/internal/ui/mounts" => match op {
+            Read => Ok(mounts::ui_mounts(state)),
             _ => Err(Error::UnsupportedOperation),
         },
         _ => Err(Error::UnsupportedPath),
@@ -123,7 +162,11 @@ pub(crate) async fn authenticated(
 type ToolFn = fn(&Request, &str) -> Result<Response, Error>;
 
 /// The `sys/` routes that carry a path of their own after a fixed prefix.
-async fn prefixed(state: &Unsealed, req: &Request) -> Option<Result<Response, Error>> {
+async fn prefixed(
+    state: &Unsealed,
+    caller: &Caller,
+    req: &Request,
+) -> Option<Result<Response, Error>> {
     let path = req.path.as_str();
     if let Some(rest) = path.strip_prefix("sys/mounts/") {
         return Some(mounts::route(state, Table::Secrets, rest, req).await);
@@ -147,11 +190,26 @@ async fn prefixed(state: &Unsealed, req: &Request) -> Option<Result<Response, Er
     }
     if let Some(rest) = path.strip_prefix("sys/internal/ui/mounts/") {
         return Some(match req.operation {
-            Read => mounts::ui_mount_for(state, rest),
+            Read => mounts::ui_mount_for(state, caller, rest),
             _ => Err(Error::UnsupportedOperation),
         });
     }
     None
+}
+
+/// The operation the ACL sees for a write to a core path: `create` when the target does
+/// not exist yet (named policies, token roles), else the request's own.
+pub(crate) fn core_operation(state: &Unsealed, req: &Request) -> Operation {
+    if req.operation != Update {
+        return req.operation;
+    }
+    let name = ["sys/policy/", "sys/policies/acl/"]
+        .iter()
+        .find_map(|p| req.path.strip_prefix(p));
+    match name {
+        Some(n) if !state.policies.exists(n) => Operation::Create,
+        _ => Update,
+    }
 }
 
 /// Whether the core itself serves `path` (rather than a mounted backend).

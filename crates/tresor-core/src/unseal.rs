@@ -5,9 +5,10 @@ use crate::core::{ClusterInfo, Core, Lifecycle, Unsealed};
 use crate::init::WRAP_TERM;
 use crate::layout;
 use crate::mounts::Mounts;
+use crate::policies::Policies;
 use crate::seal_config::{decode_share, SealConfig};
 use crate::status::SealStatus;
-use crate::token_store::TokenStore;
+use crate::tokens::TokenStore;
 use std::sync::Arc;
 use tresor_crypto::{Keyring, SecretBytes, TermKey};
 use tresor_sdk::Error;
@@ -150,11 +151,17 @@ impl Core {
             (self.config.default_lease_ttl, self.config.max_lease_ttl),
         )
         .await?;
+        let policies = Policies::load(
+            self.barrier.clone(),
+            tresor_sdk::rfc3339(self.config.clock.now()),
+        )
+        .await?;
         Ok(Unsealed {
             root_key,
             tokens,
             cluster,
             mounts,
+            policies,
         })
     }
 }

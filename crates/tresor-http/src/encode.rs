@@ -44,7 +44,7 @@ fn auth_json(a: &Auth) -> Value {
         "accessor": a.accessor,
         "policies": a.policies,
         "token_policies": a.token_policies,
-        "metadata": a.metadata,
+        "metadata": if a.metadata.is_empty() { Value::Null } else { json!(a.metadata) },
         "lease_duration": a.lease_duration,
         "renewable": a.renewable,
         "entity_id": a.entity_id,

@@ -30,6 +30,9 @@ pub enum Error {
     BadRequest(String),
     #[error("permission denied")]
     PermissionDenied,
+    /// A 403 with its own message (`bad token` from a token lookup).
+    #[error("{0}")]
+    Forbidden(String),
     /// A missing value: an empty error list, as Vault answers for an absent secret.
     #[error("not found")]
     NotFound,
@@ -68,7 +71,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::BadRequest(_) => ErrorKind::BadRequest,
-            Error::PermissionDenied => ErrorKind::PermissionDenied,
+            Error::PermissionDenied | Error::Forbidden(_) => ErrorKind::PermissionDenied,
             Error::NotFound | Error::NoRoute { .. } | Error::UnsupportedPath => ErrorKind::NotFound,
             Error::UnsupportedOperation | Error::MethodNotAllowed => {
                 ErrorKind::UnsupportedOperation

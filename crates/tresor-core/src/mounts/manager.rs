@@ -379,6 +379,21 @@ fn apply_tune(
     Ok(())
 }
 
+impl Mounts {
+    /// Deletes the cubbyhole of each token (by storage id), as revocation requires.
+    pub async fn destroy_cubbyholes(&self, sids: &[String]) -> Result<(), Error> {
+        let router = self.router();
+        let Some(cubbyhole) = router.entries().find(|e| e.kind == "cubbyhole") else {
+            return Ok(());
+        };
+        let prefix = cubbyhole.storage_prefix();
+        for sid in sids {
+            delete_tree(self.storage.as_ref(), &format!("{prefix}{sid}/")).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Deletes every entry under `prefix`, folder by folder.
 async fn delete_tree(storage: &dyn Backend, prefix: &str) -> Result<(), Error> {
     let mut folders = vec![prefix.to_owned()];

@@ -2,6 +2,7 @@
 
 use crate::core::Unsealed;
 use crate::mounts::{EnableRequest, MountConfig, MountEntry, Table, TuneRequest};
+use crate::pipeline::Caller;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tresor_sdk::fields::{bool_field, duration_field, string_field, string_list_field};
@@ -263,9 +264,16 @@ pub fn ui_mounts(state: &Unsealed) -> Response {
 
 /// `sys/internal/ui/mounts/<path>`: the mount serving a path (the `kv` CLI asks this
 /// to learn a mount's KV version).
-pub fn ui_mount_for(state: &Unsealed, path: &str) -> Result<Response, Error> {
+pub fn ui_mount_for(state: &Unsealed, caller: &Caller, path: &str) -> Result<Response, Error> {
     let router = state.mounts.router();
     let (mounted, _) = router.route(path).ok_or(Error::PermissionDenied)?;
+    let visible = caller.acl.capabilities(path).iter().any(|c| c != "deny")
+        || state
+            .policies
+            .grants_under(&caller.entry.policies, &mounted.route);
+    if !caller.acl.is_root() && !visible {
+        return Err(Error::PermissionDenied);
+    }
     let mut data = mounted
         .entry
         .to_json()
