@@ -22,6 +22,7 @@ mod token_api;
 pub mod tokens;
 mod unseal;
 pub mod version;
+mod wrapping;
 
 pub use crate::core::{Core, CoreConfig, DEFAULT_SYSTEM_TTL};
 pub use init::{InitRequest, InitResult};

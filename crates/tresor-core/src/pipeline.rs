@@ -35,15 +35,34 @@ impl Core {
             return answer;
         }
         let state = self.state()?;
-        let mut caller = self.authenticate(&state, &req).await?;
-        if sys::is_core_path(&req.path) {
+        let mut caller = match self.authenticate(&state, &req).await {
+            // Unwrapping with a spent wrapping token is a bad token, as Vault says it.
+            Err(Error::PermissionDenied)
+                if req.path == "sys/wrapping/unwrap" && req.token.is_some() =>
+            {
+                return Err(Error::bad_request(
+                    "wrapping token is not valid or does not exist",
+                ));
+            }
+            other => other?,
+        };
+        let (wrap_ttl, id, path) = (req.wrap_ttl, req.id.clone(), req.path.clone());
+        let answer = if sys::is_core_path(&req.path) {
             let op = sys::core_operation(&state, &req);
             authorize(&caller, &req, op)?;
             let used_up = self.count_use(&state, &mut caller).await?;
             let answer = sys::authenticated(self, &state, &caller, &req).await;
-            return self.after_last_use(&state, &caller, used_up, answer).await;
+            self.after_last_use(&state, &caller, used_up, answer)
+                .await?
+        } else {
+            self.route_to_mount(&state, &mut caller, req).await?
+        };
+        match wrap_ttl {
+            Some(ttl) if answer.raw.is_none() && !answer.is_empty() => {
+                self.wrap(&state, &answer, &id, ttl, &path).await
+            }
+            _ => Ok(answer),
         }
-        self.route_to_mount(&state, &mut caller, req).await
     }
 
     /// Resolves the request's token; a missing, unknown or expired token is `permission

@@ -8,6 +8,7 @@ mod policies;
 mod rekey;
 mod seal;
 mod tools;
+mod wrapping;
 
 use crate::core::{Core, Unsealed};
 use crate::mounts::Table;
@@ -26,6 +27,7 @@ pub const UNAUTHENTICATED_PATHS: &[&str] = &[
     "sys/unseal",
     "sys/leader",
     "sys/seal",
+    "sys/wrapping/lookup",
 ];
 
 /// Endpoints that answer without a token and while sealed; `None` for every other path.
@@ -48,6 +50,10 @@ pub(crate) async fn unauthenticated(core: &Core, req: &Request) -> Option<Result
         "sys/unseal" => match op {
             Update => seal::unseal(core, req).await,
             _ => Err(Error::MethodNotAllowed),
+        },
+        "sys/wrapping/lookup" => match op {
+            Update => wrapping::lookup(core, req).await,
+            _ => Err(Error::UnsupportedOperation),
         },
         "sys/leader" => match op {
             Read => Ok(seal::leader()),
@@ -125,6 +131,18 @@ pub(crate) async fn authenticated(
         },
         "sys/remount" => match op {
             Update => mounts::remount(state, &req.data).await,
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/wrapping/wrap" => match op {
+            Update => wrapping::wrap(req),
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/wrapping/unwrap" => match op {
+            Update => wrapping::unwrap(core, state, caller, req).await,
+            _ => Err(Error::UnsupportedOperation),
+        },
+        "sys/wrapping/rewrap" => match op {
+            Update => wrapping::rewrap(core, state, caller, req).await,
             _ => Err(Error::UnsupportedOperation),
         },
         "sys/policy" => match op {

@@ -63,6 +63,19 @@ fn token(headers: &HeaderMap) -> Option<SecretString> {
         .map(|t| SecretString::from(t.trim()))
 }
 
+/// `X-Vault-Wrap-TTL` as seconds or a Go duration; 0 or absent means no wrapping.
+fn wrap_ttl(headers: &HeaderMap) -> Result<Option<std::time::Duration>, Error> {
+    let Some(raw) = headers.get("x-vault-wrap-ttl") else {
+        return Ok(None);
+    };
+    let text = raw
+        .to_str()
+        .map_err(|_| Error::bad_request("invalid X-Vault-Wrap-TTL header"))?;
+    let ttl = tresor_sdk::duration::parse(text)
+        .map_err(|_| Error::bad_request("invalid X-Vault-Wrap-TTL header"))?;
+    Ok((!ttl.is_zero()).then_some(ttl))
+}
+
 /// A JSON object body; an empty body is an empty object. Nesting deeper than
 /// serde_json's recursion limit (128) is refused as bad input.
 fn body_data(body: &[u8]) -> Result<Data, Error> {
@@ -126,6 +139,7 @@ pub fn decode(
         data,
         token: token(headers),
         client_addr: None,
+        wrap_ttl: wrap_ttl(headers)?,
     })
 }
 

@@ -19,7 +19,7 @@ pub use clock::{parse_rfc3339, rfc3339, Clock, SystemClock};
 pub use error::{Error, ErrorKind};
 pub use logical::{BackendRequest, Factory, LogicalBackend, MountContext, MountInfo};
 pub use request::{Operation, Request};
-pub use response::{Auth, Response};
+pub use response::{Auth, Response, WrapInfo};
 pub use serde_json::{Map, Value};
 pub use tresor_storage as storage;
 

@@ -49,6 +49,8 @@ pub struct Request {
     pub data: Data,
     pub token: Option<SecretString>,
     pub client_addr: Option<String>,
+    /// `X-Vault-Wrap-TTL`: answer with a wrapping token instead of the response.
+    pub wrap_ttl: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for Request {
@@ -61,6 +63,7 @@ impl fmt::Debug for Request {
             .field("data_keys", &self.data.keys().collect::<Vec<_>>())
             .field("token", &self.token)
             .field("client_addr", &self.client_addr)
+            .field("wrap_ttl", &self.wrap_ttl)
             .finish()
     }
 }
@@ -74,6 +77,7 @@ impl Request {
             data: Data::new(),
             token: None,
             client_addr: None,
+            wrap_ttl: None,
         }
     }
 

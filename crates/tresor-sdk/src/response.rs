@@ -1,4 +1,5 @@
 use crate::{Data, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use tresor_crypto::SecretString;
 
@@ -16,6 +17,18 @@ pub struct Auth {
     pub token_type: String,
     pub orphan: bool,
     pub num_uses: u64,
+}
+
+/// The `wrap_info` of a wrapped answer: the single-use token that unwraps it.
+#[derive(Debug, Clone)]
+pub struct WrapInfo {
+    pub token: SecretString,
+    pub accessor: String,
+    pub ttl: u64,
+    pub creation_time: String,
+    pub creation_path: String,
+    /// The accessor of the token the wrapped answer hands out, if any.
+    pub wrapped_accessor: String,
 }
 
 /// A body sent as is, outside Vault's envelope, with its own status code: the raw
@@ -42,6 +55,7 @@ pub struct Response {
     /// A status other than 200 for an enveloped answer: KV v2 answers a deleted version
     /// with 404 and its metadata in the body.
     pub status: Option<u16>,
+    pub wrap_info: Option<WrapInfo>,
 }
 
 impl Response {
@@ -75,11 +89,78 @@ impl Response {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.data.is_none() && self.auth.is_none() && self.warnings.is_empty() && self.raw.is_none()
+        self.data.is_none()
+            && self.auth.is_none()
+            && self.warnings.is_empty()
+            && self.raw.is_none()
+            && self.wrap_info.is_none()
     }
 
     pub fn with_warning(mut self, warning: impl Into<String>) -> Self {
         self.warnings.push(warning.into());
         self
+    }
+}
+
+impl Auth {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "client_token": self.client_token.expose(),
+            "accessor": self.accessor,
+            "policies": self.policies,
+            "token_policies": self.token_policies,
+            "metadata": if self.metadata.is_empty() { Value::Null } else { json!(self.metadata) },
+            "lease_duration": self.lease_duration,
+            "renewable": self.renewable,
+            "entity_id": self.entity_id,
+            "token_type": self.token_type,
+            "orphan": self.orphan,
+            "mfa_requirement": null,
+            "num_uses": self.num_uses,
+        })
+    }
+}
+
+impl WrapInfo {
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "token": self.token.expose(),
+            "accessor": self.accessor,
+            "ttl": self.ttl,
+            "creation_time": self.creation_time,
+            "creation_path": self.creation_path,
+        });
+        if let (false, Value::Object(m)) = (self.wrapped_accessor.is_empty(), &mut v) {
+            m.insert(
+                "wrapped_accessor".into(),
+                self.wrapped_accessor.clone().into(),
+            );
+        }
+        v
+    }
+}
+
+impl Response {
+    /// Vault's envelope for this answer (secrets in it are exposed: it is what the client
+    /// receives, or what a wrapping token keeps).
+    pub fn envelope(&self, request_id: &str) -> Value {
+        let mut body = json!({
+            "request_id": request_id,
+            "lease_id": self.lease_id,
+            "renewable": self.renewable,
+            "lease_duration": self.lease_duration,
+            "data": self.data,
+            "wrap_info": self.wrap_info.as_ref().map(WrapInfo::to_json),
+            "warnings": if self.warnings.is_empty() { Value::Null } else { json!(self.warnings) },
+            "auth": self.auth.as_ref().map(Auth::to_json),
+        });
+        if let (true, Some(data), Value::Object(top)) =
+            (self.data_at_top_level, &self.data, &mut body)
+        {
+            for (k, v) in data {
+                top.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        body
     }
 }

@@ -380,6 +380,16 @@ fn apply_tune(
 }
 
 impl Mounts {
+    /// The cubbyhole of one token (by storage id), if a cubbyhole mount exists.
+    pub fn cubbyhole_view(&self, sid: &str) -> Option<View> {
+        let router = self.router();
+        let entry = router.entries().find(|e| e.kind == "cubbyhole")?;
+        Some(View::new(
+            self.storage.clone(),
+            format!("{}{sid}/", entry.storage_prefix()),
+        ))
+    }
+
     /// Deletes the cubbyhole of each token (by storage id), as revocation requires.
     pub async fn destroy_cubbyholes(&self, sids: &[String]) -> Result<(), Error> {
         let router = self.router();

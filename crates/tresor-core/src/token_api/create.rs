@@ -203,8 +203,7 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
     }
     let renewable = kind == TokenKind::Service
         && ttl_secs > 0
-        && bool_field(d, "renewable")?
-            .unwrap_or_else(|| role.as_ref().is_none_or(|r| r.renewable));
+        && bool_field(d, "renewable")?.unwrap_or_else(|| role.as_ref().is_none_or(|r| r.renewable));
     let path = match &mode {
         Mode::Child => "auth/token/create".to_owned(),
         Mode::Orphan => "auth/token/create-orphan".to_owned(),
