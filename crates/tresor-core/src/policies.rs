@@ -37,6 +37,7 @@ pub struct Policies {
     view: View,
     snapshot: ArcSwap<Snapshot>,
     acls: Mutex<HashMap<Vec<String>, Arc<Acl>>>,
+    root: Arc<Acl>,
     changes: tokio::sync::Mutex<()>,
 }
 
@@ -60,6 +61,7 @@ impl Policies {
             view,
             snapshot: ArcSwap::from_pointee(snapshot),
             acls: Mutex::new(HashMap::new()),
+            root: Arc::new(Acl::root()),
             changes: tokio::sync::Mutex::new(()),
         };
         if !policies.snapshot.load().stored.contains_key("default") {
@@ -173,7 +175,7 @@ impl Policies {
     /// not exist grant nothing; `root` grants everything.
     pub fn acl(&self, names: &[String]) -> Arc<Acl> {
         if names.iter().any(|n| n == "root") {
-            return Arc::new(Acl::root());
+            return self.root.clone();
         }
         let mut key = names.to_vec();
         key.sort();
