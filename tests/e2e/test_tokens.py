@@ -41,6 +41,8 @@ TOKEN_STEPS = [
     ("POST", "auth/token/lookup", {"token": "{r1}"}, JSON),
     ("POST", "auth/token/create/{m}", {"policies": ["p3"]}, JSON),
     ("POST", "auth/token/create/nosuchrole", {}, JSON),
+    ("POST", "auth/token/create", {"role_name": "{m}", "policies": ["p2"]}, JSON),
+    ("POST", "auth/token/create", {"policies": ["p1"]}, JSON, {"token": "b1"}),
     ("POST", "auth/token/revoke-accessor", {"accessor": "{a1}"}, JSON),
     ("POST", "auth/token/lookup", {"token": "{t1}"}, JSON),
     ("POST", "auth/token/revoke", {"token": "{t2}"}, JSON),

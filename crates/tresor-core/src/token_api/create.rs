@@ -105,6 +105,11 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
     let d = &ctx.req.data;
     let parent = &ctx.caller.entry;
     let privileged = parent.is_root() || crate::authorize::has_sudo(ctx.caller, &ctx.req.path);
+    let role_name = string_field(d, "role_name")?.filter(|r| !r.is_empty());
+    let mode = match (mode, role_name.as_deref()) {
+        (Mode::Child, Some(name)) => Mode::Role(name),
+        (m, _) => m,
+    };
     let role = match &mode {
         Mode::Role(name) => Some(
             ctx.state
@@ -139,6 +144,11 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
         Some("batch") | Some("default-batch") => TokenKind::Batch,
         Some(other) => return Err(Error::bad_request(format!("invalid token type {other:?}"))),
     };
+    if parent.kind == TokenKind::Batch && !orphan {
+        return Err(Error::bad_request(
+            "batch tokens cannot create non-orphan tokens",
+        ));
+    }
     let no_default = bool_field(d, "no_default_policy")?.unwrap_or(false)
         || role.as_ref().is_some_and(|r| r.token_no_default_policy);
     let policies = policies(
