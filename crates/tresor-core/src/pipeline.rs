@@ -100,15 +100,13 @@ impl Core {
         let backend = mounted.backend.as_ref().ok_or_else(|| Error::NoRoute {
             path: req.path.clone(),
         })?;
-        let (system_default, system_max) = state.mounts.system_ttls();
-        let info = mounted.entry.info(system_default, system_max);
         let sid = caller.sid.clone();
         let mut breq = BackendRequest {
             id: &req.id,
             operation: req.operation,
             path: rel,
             data: &req.data,
-            mount: &info,
+            mount: &mounted.info,
             token_hash: Some(&sid),
         };
         if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {

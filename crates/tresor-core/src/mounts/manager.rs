@@ -164,9 +164,11 @@ impl Mounts {
 
     async fn build(&self, entry: MountEntry) -> Result<Mounted, Error> {
         let route = entry.route_path();
+        let info = Arc::new(entry.info(self.system_ttls.0, self.system_ttls.1));
         if BUILTIN.contains(&(entry.table, entry.kind.as_str())) {
             return Ok(Mounted {
                 entry,
+                info,
                 route,
                 backend: None,
             });
@@ -183,12 +185,16 @@ impl Mounts {
         backend.initialize().await?;
         Ok(Mounted {
             entry,
+            info,
             route,
             backend: Some(backend),
         })
     }
 
-    async fn commit(&self, mounted: Vec<Mounted>) -> Result<(), Error> {
+    async fn commit(&self, mut mounted: Vec<Mounted>) -> Result<(), Error> {
+        for m in &mut mounted {
+            m.info = Arc::new(m.entry.info(self.system_ttls.0, self.system_ttls.1));
+        }
         let entries: Vec<&MountEntry> = mounted.iter().map(|m| &m.entry).collect();
         self.storage
             .put(TABLE_KEY, &serde_json::to_vec(&entries).map_err(internal)?)

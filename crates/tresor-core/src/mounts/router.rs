@@ -3,13 +3,15 @@
 
 use super::entry::MountEntry;
 use std::sync::Arc;
-use tresor_sdk::LogicalBackend;
+use tresor_sdk::{LogicalBackend, MountInfo};
 
 /// A mount with the backend serving it; `None` for the mounts the core serves itself
 /// (`sys/`, `auth/token/`).
 #[derive(Debug, Clone)]
 pub struct Mounted {
     pub entry: MountEntry,
+    /// What the backend is told about its mount, computed when the table changes.
+    pub info: Arc<MountInfo>,
     pub route: String,
     pub backend: Option<Arc<dyn LogicalBackend>>,
 }

@@ -8,8 +8,9 @@ use super::entry::{TokenEntry, TokenKind};
 use super::roles::Role;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tresor_crypto::digest::HmacKey;
 use tresor_crypto::keyring::KEY_LEN;
-use tresor_crypto::{digest, random, SecretBytes, SecretString, TermKey};
+use tresor_crypto::{random, SecretBytes, SecretString, TermKey};
 use tresor_sdk::stored::{encode, get_json, put_json};
 use tresor_sdk::Error;
 use tresor_storage::{Backend, Op, View};
@@ -27,7 +28,7 @@ struct AccessorEntry {
 #[derive(Debug, Clone)]
 pub struct TokenStore {
     view: View,
-    salt: Arc<SecretBytes>,
+    salt: Arc<HmacKey>,
     batch_key: Arc<TermKey>,
 }
 
@@ -60,7 +61,7 @@ impl TokenStore {
             TermKey::new(0, 0, secret_or_create(&view, "batch-key").await?).map_err(internal)?;
         Ok(Self {
             view,
-            salt: Arc::new(salt),
+            salt: Arc::new(HmacKey::new(salt.expose())),
             batch_key: Arc::new(batch_key),
         })
     }
@@ -68,10 +69,7 @@ impl TokenStore {
     /// The salted hash that stands for a token in storage: stable, and useless to whoever
     /// reads it.
     pub fn storage_id(&self, token: &SecretString) -> String {
-        hex::encode(digest::hmac_sha256(
-            self.salt.expose(),
-            token.expose().as_bytes(),
-        ))
+        hex::encode(self.salt.sign(token.expose().as_bytes()))
     }
 
     /// Stores a new token for `entry` and returns it. A batch entry is sealed into the
