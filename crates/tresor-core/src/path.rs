@@ -24,7 +24,7 @@ pub fn canonicalize(raw: &str) -> Result<String, Error> {
         }
     }
     let mut path = out.join("/");
-    if trailing {
+    if trailing && !path.is_empty() {
         path.push('/');
     }
     Ok(path)
@@ -33,6 +33,32 @@ pub fn canonicalize(raw: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the input, a canonical path has no dot segment and no empty segment
+        /// (but a final folder slash), and canonicalising it again changes nothing: the ACL
+        /// and the router, which both see it, cannot disagree.
+        #[test]
+        fn canonical_paths_are_canonical(parts in proptest::collection::vec(
+            prop_oneof![Just("".to_owned()), Just(".".to_owned()), Just("..".to_owned()), "[a-z%+*]{1,4}"],
+            0..8,
+        ), trailing in any::<bool>()) {
+            let mut raw = parts.join("/");
+            if trailing {
+                raw.push('/');
+            }
+            match canonicalize(&raw) {
+                Err(_) => prop_assert!(parts.iter().any(|p| p == "..")),
+                Ok(path) => {
+                    let body = path.strip_suffix('/').unwrap_or(&path);
+                    prop_assert!(!path.starts_with('/'));
+                    prop_assert!(body.is_empty() || body.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".."));
+                    prop_assert_eq!(canonicalize(&path).unwrap(), path.clone());
+                }
+            }
+        }
+    }
 
     #[test]
     fn canonical_forms() {
