@@ -1,16 +1,18 @@
 use crate::Settings;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tresor_crypto::SecretString;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The server answered with an error status.
-    #[error("Error making API request.\n\nURL: {method} {url}\nCode: {status}. Errors:\n\n{}", format_errors(.errors))]
+    /// The server answered with an error status: its `errors`, or else its raw body.
+    #[error("Error making API request.\n\nURL: {method} {url}\nCode: {status}. {}", format_errors(.errors, .raw))]
     Server {
         method: String,
         url: String,
         status: u16,
         errors: Vec<String>,
+        raw: String,
     },
     /// The request never got an answer (connection, TLS, timeout) or the answer was not JSON.
     #[error("{0}")]
@@ -19,18 +21,75 @@ pub enum ApiError {
     Setup(String),
 }
 
-fn format_errors(errors: &[String]) -> String {
-    errors
+fn format_errors(errors: &[String], raw: &str) -> String {
+    if errors.is_empty() {
+        return format!("Raw Message:\n\n{raw}");
+    }
+    let list = errors
         .iter()
         .map(|e| format!("* {e}"))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    format!("Errors:\n\n{list}")
 }
 
 impl ApiError {
     pub fn is_server(&self) -> bool {
         matches!(self, ApiError::Server { .. })
     }
+
+    /// The HTTP status of a server error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// One request: a method, a path under `/v1/`, query parameters and an optional JSON body.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a [(String, String)],
+    body: Option<&'a Value>,
+    merge_patch: bool,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: &'a str, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            query: &[],
+            body: None,
+            merge_patch: false,
+        }
+    }
+
+    pub fn query(mut self, query: &'a [(String, String)]) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub fn body(mut self, body: &'a Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Sends the body as `application/merge-patch+json` (KV v2 `PATCH`).
+    pub fn merge_patch(mut self) -> Self {
+        self.merge_patch = true;
+        self
+    }
+}
+
+/// An answer with a success status, or a 404 (for the reads that look into its body).
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    body: Option<Value>,
 }
 
 /// An HTTP client bound to one server address and (optionally) one token.
@@ -65,6 +124,21 @@ impl Client {
         &self.settings.address
     }
 
+    /// The token requests are sent with, if any.
+    pub fn token(&self) -> Option<&SecretString> {
+        self.settings.token.as_ref()
+    }
+
+    /// The same client sending `token` instead (or no token).
+    pub fn with_token(&self, token: Option<SecretString>) -> Self {
+        let mut settings = self.settings.clone();
+        settings.token = token;
+        Self {
+            settings,
+            http: self.http.clone(),
+        }
+    }
+
     /// Sends one request; `Ok(None)` for a 204, the JSON body otherwise.
     pub async fn request(
         &self,
@@ -72,22 +146,76 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ApiError> {
-        let method =
-            Method::from_bytes(method.as_bytes()).map_err(|e| ApiError::Setup(e.to_string()))?;
+        let mut call = Call::new(method, path);
+        call.body = body;
+        self.call(call).await
+    }
+
+    /// Sends one call; any status but 2xx is an error.
+    pub async fn call(&self, call: Call<'_>) -> Result<Option<Value>, ApiError> {
+        Ok(self.send(call, false).await?.body)
+    }
+
+    /// A read as the Vault CLI does it: a 404 whose body carries data or warnings (a
+    /// deleted KV v2 version) is an answer; a bare 404 is `Ok(None)`.
+    pub async fn read(&self, call: Call<'_>) -> Result<Option<Value>, ApiError> {
+        let reply = self.send(call, true).await?;
+        if reply.status != StatusCode::NOT_FOUND {
+            return Ok(reply.body);
+        }
+        let has = |key: &str| {
+            reply
+                .body
+                .as_ref()
+                .and_then(|b| b.get(key))
+                .is_some_and(|v| match v {
+                    Value::Object(m) => !m.is_empty(),
+                    Value::Array(a) => !a.is_empty(),
+                    _ => false,
+                })
+        };
+        Ok((has("data") || has("warnings"))
+            .then_some(reply.body)
+            .flatten())
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Option<Value>, ApiError> {
+        self.request("GET", path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Option<Value>, ApiError> {
+        self.request("PUT", path, Some(body)).await
+    }
+
+    async fn send(&self, call: Call<'_>, keep_not_found: bool) -> Result<Reply, ApiError> {
+        let method = Method::from_bytes(call.method.as_bytes())
+            .map_err(|e| ApiError::Setup(e.to_string()))?;
         let url = format!(
             "{}/v1/{}",
             self.settings.address.trim_end_matches('/'),
-            path.trim_start_matches('/')
+            call.path.trim_start_matches('/')
         );
+        let mut target =
+            reqwest::Url::parse(&url).map_err(|e| ApiError::Setup(format!("{url}: {e}")))?;
+        if !call.query.is_empty() {
+            target.query_pairs_mut().extend_pairs(call.query);
+        }
+        let url = target.to_string();
         let mut req = self
             .http
-            .request(method.clone(), &url)
+            .request(method.clone(), target)
             .header("X-Vault-Request", "true");
         if let Some(token) = &self.settings.token {
             req = req.header("X-Vault-Token", token.expose());
         }
-        if let Some(body) = body {
-            req = req.json(body);
+        if let Some(body) = call.body {
+            let content_type = if call.merge_patch {
+                "application/merge-patch+json"
+            } else {
+                "application/json"
+            };
+            let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Setup(e.to_string()))?;
+            req = req.header("Content-Type", content_type).body(bytes);
         }
         let resp = req
             .send()
@@ -98,39 +226,43 @@ impl Client {
             .text()
             .await
             .map_err(|e| ApiError::Transport(describe(&e)))?;
-        if status == StatusCode::NO_CONTENT || (status.is_success() && text.trim().is_empty()) {
-            return Ok(None);
-        }
         let parsed: Option<Value> = serde_json::from_str(&text).ok();
-        if !status.is_success() {
-            let errors = parsed
-                .as_ref()
-                .and_then(|v| v.get("errors"))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|e| e.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            return Err(ApiError::Server {
-                method: method.to_string(),
-                url,
-                status: status.as_u16(),
-                errors,
+        if status.is_success() || (keep_not_found && status == StatusCode::NOT_FOUND) {
+            if status == StatusCode::NO_CONTENT || text.trim().is_empty() {
+                return Ok(Reply { status, body: None });
+            }
+            if parsed.is_none() && status.is_success() {
+                return Err(ApiError::Transport(format!(
+                    "the answer from {url} is not JSON"
+                )));
+            }
+            return Ok(Reply {
+                status,
+                body: parsed,
             });
         }
-        parsed
-            .map(Some)
-            .ok_or_else(|| ApiError::Transport(format!("the answer from {url} is not JSON")))
-    }
-
-    pub async fn get(&self, path: &str) -> Result<Option<Value>, ApiError> {
-        self.request("GET", path, None).await
-    }
-
-    pub async fn put(&self, path: &str, body: &Value) -> Result<Option<Value>, ApiError> {
-        self.request("PUT", path, Some(body)).await
+        let errors: Vec<String> = parsed
+            .as_ref()
+            .and_then(|v| v.get("errors"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A body that is not Vault's error object (a proxy's page) is shown as is.
+        let raw = match &parsed {
+            Some(v) if v.get("errors").is_some() => String::new(),
+            _ => text.chars().take(2000).collect(),
+        };
+        Err(ApiError::Server {
+            method: method.to_string(),
+            url,
+            status: status.as_u16(),
+            errors,
+            raw,
+        })
     }
 }
 

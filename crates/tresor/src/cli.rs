@@ -2,6 +2,13 @@
 //! rewriting them to the double-dash form before clap sees them.
 
 use crate::commands;
+use crate::commands::auth::AuthArgs;
+use crate::commands::kv_args::KvArgs;
+use crate::commands::login::LoginArgs;
+use crate::commands::policy::PolicyArgs;
+use crate::commands::rw;
+use crate::commands::secrets::SecretsArgs;
+use crate::commands::token::TokenArgs;
 use crate::output::Format;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -28,6 +35,28 @@ pub enum Command {
     /// Operator commands: init, unseal, seal, rotate, rekey, key-status.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Read data at a path and print it.
+    Read(rw::ReadArgs),
+    /// Write data to a path (`k=v`, `k=@file`, `-` for a JSON object on stdin).
+    Write(rw::WriteArgs),
+    /// Merge data into what a path holds (HTTP PATCH).
+    Patch(rw::WriteArgs),
+    /// List the keys under a path.
+    List(rw::ListArgs),
+    /// Delete the data at a path.
+    Delete(rw::ReadArgs),
+    /// Key/value secrets (KV version 1 and 2): get, put, patch, delete, list, metadata...
+    Kv(KvArgs),
+    /// Authenticate with a token and keep it in ~/.vault-token.
+    Login(LoginArgs),
+    /// ACL policies: list, read, write, delete, fmt.
+    Policy(PolicyArgs),
+    /// Tokens: create, lookup, renew, revoke, capabilities.
+    Token(TokenArgs),
+    /// Secrets engines: enable, disable, list, tune, move.
+    Secrets(SecretsArgs),
+    /// Auth methods: enable, disable, list, tune.
+    Auth(AuthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +201,17 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Command::Server(args) => crate::server::run(args).await,
             Command::Status(f) => commands::status::run(f.format).await,
             Command::Operator(op) => commands::operator::run(op).await,
+            Command::Read(a) => rw::read(a).await,
+            Command::Write(a) => rw::write(a, "PUT").await,
+            Command::Patch(a) => rw::write(a, "PATCH").await,
+            Command::List(a) => rw::list(a).await,
+            Command::Delete(a) => rw::delete(a).await,
+            Command::Kv(a) => commands::kv::run(a).await,
+            Command::Login(a) => commands::login::run(a).await,
+            Command::Policy(a) => commands::policy::run(a).await,
+            Command::Token(a) => commands::token::run(a).await,
+            Command::Secrets(a) => commands::secrets::run(a).await,
+            Command::Auth(a) => commands::auth::run(a).await,
         }
     })
 }
@@ -238,5 +278,64 @@ mod tests {
             (a.key_shares, a.key_threshold, a.format),
             (3, 2, Format::Json)
         );
+    }
+
+    fn parse(args: &[&str]) -> Command {
+        let argv = std::iter::once("tresor").chain(args.iter().copied());
+        Cli::try_parse_from(normalize_args(argv.map(OsString::from)))
+            .unwrap()
+            .command
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn client_commands_take_vault_style_flags() {
+        let Command::Kv(kv) = parse(&["kv", "put", "-mount=secret", "-cas=0", "foo", "a=b", "-"])
+        else {
+            panic!()
+        };
+        let crate::commands::kv_args::KvCommand::Put(put) = kv.cmd else {
+            panic!()
+        };
+        assert_eq!(put.mount.mount.as_deref(), Some("secret"));
+        assert_eq!((put.cas, put.path.as_str()), (Some(0), "foo"));
+        assert_eq!(put.data, ["a=b", "-"]);
+
+        // client flags are accepted after the subcommand too
+        let Command::Kv(kv) = parse(&["kv", "get", "-format=yaml", "-address=http://x:1", "a/b"])
+        else {
+            panic!()
+        };
+        assert_eq!(kv.client.format, Some(Format::Yaml));
+        assert_eq!(kv.client.address.as_deref(), Some("http://x:1"));
+
+        let Command::Token(t) = parse(&[
+            "token",
+            "create",
+            "-renewable=false",
+            "-policy=a",
+            "-policy=b",
+        ]) else {
+            panic!()
+        };
+        let crate::commands::token::TokenCommand::Create(c) = t.cmd else {
+            panic!()
+        };
+        assert_eq!((c.renewable, c.policies.len()), (Some(false), 2));
+
+        // a bare boolean flag does not swallow the next argument
+        let Command::Token(t) = parse(&["token", "lookup", "-accessor", "abc"]) else {
+            panic!()
+        };
+        let crate::commands::token::TokenCommand::Lookup(l) = t.cmd else {
+            panic!()
+        };
+        assert!(l.accessor && l.token.as_deref() == Some("abc"));
+        assert!(matches!(parse(&["login", "-"]), Command::Login(_)));
     }
 }

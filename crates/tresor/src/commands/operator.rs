@@ -2,7 +2,7 @@
 
 use super::{client, fail, field, text};
 use crate::cli::{InitArgs, OperatorCommand, UnsealArgs};
-use crate::output::{json, table, Format};
+use crate::output::{structured, table, Format};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use tresor_api::Client;
@@ -43,19 +43,23 @@ async fn init(client: &Client, a: InitArgs) -> ExitCode {
         Err(e) => return fail("Error initializing", &e),
     };
     match a.format {
-        Format::Json => println!(
+        Format::Json | Format::Yaml => println!(
             "{}",
-            json(&json!({
-                "unseal_keys_b64": field(&resp, "keys_base64"),
-                "unseal_keys_hex": field(&resp, "keys"),
-                "unseal_shares": a.key_shares,
-                "unseal_threshold": a.key_threshold,
-                "recovery_keys_b64": null,
-                "recovery_keys_hex": null,
-                "recovery_keys_shares": 0,
-                "recovery_keys_threshold": 0,
-                "root_token": field(&resp, "root_token"),
-            }))
+            structured(
+                a.format,
+                &json!({
+                    "unseal_keys_b64": field(&resp, "keys_base64"),
+                    "unseal_keys_hex": field(&resp, "keys"),
+                    "unseal_shares": a.key_shares,
+                    "unseal_threshold": a.key_threshold,
+                    "recovery_keys_b64": null,
+                    "recovery_keys_hex": null,
+                    "recovery_keys_shares": 0,
+                    "recovery_keys_threshold": 0,
+                    "root_token": field(&resp, "root_token"),
+                })
+            )
+            .unwrap_or_default()
         ),
         Format::Table => {
             let keys = field(&resp, "keys_base64")
@@ -130,13 +134,17 @@ async fn key_status(client: &Client, format: Format, prefix: &str) -> ExitCode {
     };
     let data = field(&resp, "data");
     match format {
-        Format::Json => println!(
+        Format::Json | Format::Yaml => println!(
             "{}",
-            json(&json!({
-                "term": field(data, "term"),
-                "install_time": field(data, "install_time"),
-                "encryptions": field(data, "encryptions"),
-            }))
+            structured(
+                format,
+                &json!({
+                    "term": field(data, "term"),
+                    "install_time": field(data, "install_time"),
+                    "encryptions": field(data, "encryptions"),
+                })
+            )
+            .unwrap_or_default()
         ),
         Format::Table => {
             let rows = [

@@ -2,7 +2,7 @@
 
 use super::{fail, field, text};
 use crate::cli::RekeyArgs;
-use crate::output::{json, table, Format};
+use crate::output::{structured, table, Format};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use tresor_api::Client;
@@ -53,8 +53,8 @@ pub async fn run(client: &Client, a: RekeyArgs) -> ExitCode {
     if field(&resp, "complete").as_bool() != Some(true) {
         return print_status(&resp, a.format);
     }
-    if a.format == Format::Json {
-        println!("{}", json(&resp));
+    if let Some(text) = structured(a.format, &resp) {
+        println!("{text}");
         return ExitCode::SUCCESS;
     }
     println!();
@@ -77,8 +77,8 @@ pub async fn run(client: &Client, a: RekeyArgs) -> ExitCode {
 }
 
 fn print_status(s: &Value, format: Format) -> ExitCode {
-    if format == Format::Json {
-        println!("{}", json(s));
+    if let Some(text) = structured(format, s) {
+        println!("{text}");
         return ExitCode::SUCCESS;
     }
     let started = field(s, "started").as_bool().unwrap_or(false);

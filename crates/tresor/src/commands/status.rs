@@ -1,7 +1,7 @@
 //! `tresor status` (and the table `operator unseal` prints).
 
 use super::{client, fail, field, text};
-use crate::output::{json, table, Format};
+use crate::output::{structured, table, Format};
 use serde_json::Value;
 use std::process::ExitCode;
 use tresor_api::Client;
@@ -41,11 +41,11 @@ pub async fn print_seal_status(
     let ha_enabled = field(&leader, "ha_enabled").as_bool().unwrap_or(false);
     let sealed = field(&status, "sealed").as_bool().unwrap_or(true);
     match format {
-        Format::Json => {
+        Format::Json | Format::Yaml => {
             if let Value::Object(m) = &mut status {
                 m.insert("ha_enabled".into(), ha_enabled.into());
             }
-            println!("{}", json(&status));
+            println!("{}", structured(format, &status).unwrap_or_default());
         }
         Format::Table => print!("{}", seal_status_table(&status, ha_enabled)),
     }
