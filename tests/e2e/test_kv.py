@@ -103,6 +103,11 @@ MOUNT_STEPS = [
     ("DELETE", "sys/mounts/{m}-never", None, None),
     ("DELETE", "sys/mounts/cubbyhole", None, None),
     ("GET", "sys/auth", None, None),
+    ("GET", "sys/mounts/auth/token/tune", None, None),
+    ("POST", "sys/mounts/{m}-b", {"type": "kv"}, None),
+    ("POST", "sys/remount", {"from": "{m}-b", "to": "{m}-c"}, None, {"save": {"mid": "data.migration_id"}}),
+    ("GET", "sys/remount/status/{mid}", None, None),
+    ("GET", "sys/remount/status/nonexistent", None, None),
 ]
 
 TOOLS_STEPS = [

@@ -206,6 +206,12 @@ async fn prefixed(
             });
         }
     }
+    if let Some(id) = path.strip_prefix("sys/remount/status/") {
+        return Some(match req.operation {
+            Read => mounts::remount_status(state, id),
+            _ => Err(Error::UnsupportedOperation),
+        });
+    }
     if let Some(rest) = path.strip_prefix("sys/internal/ui/mounts/") {
         return Some(match req.operation {
             Read => mounts::ui_mount_for(state, caller, rest),

@@ -48,6 +48,8 @@ pub struct Mounts {
     system_ttls: (Duration, Duration),
     router: ArcSwap<Router>,
     changes: Mutex<()>,
+    /// Recent remounts by migration id (kept in memory; a bounded few).
+    migrations: std::sync::Mutex<Vec<(String, String, String)>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
@@ -145,6 +147,7 @@ impl Mounts {
             system_ttls,
             router: ArcSwap::from_pointee(Router::default()),
             changes: Mutex::new(()),
+            migrations: std::sync::Mutex::new(Vec::new()),
         };
         let mut built = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -386,6 +389,21 @@ fn apply_tune(
 }
 
 impl Mounts {
+    pub fn record_migration(&self, id: &str, from: &str, to: &str) {
+        let mut list = self.migrations.lock().unwrap_or_else(|e| e.into_inner());
+        if list.len() >= 64 {
+            list.remove(0);
+        }
+        list.push((id.to_owned(), from.to_owned(), to.to_owned()));
+    }
+
+    pub fn migration(&self, id: &str) -> Option<(String, String)> {
+        let list = self.migrations.lock().unwrap_or_else(|e| e.into_inner());
+        list.iter()
+            .find(|(i, _, _)| i == id)
+            .map(|(_, f, t)| (f.clone(), t.clone()))
+    }
+
     /// The cubbyhole of one token (by storage id), if a cubbyhole mount exists.
     pub fn cubbyhole_view(&self, sid: &str) -> Option<View> {
         let router = self.router();

@@ -15,6 +15,11 @@ pub async fn route(
     rest: &str,
     req: &Request,
 ) -> Result<Response, Error> {
+    // `sys/mounts/auth/<path>` names an auth method, as in Vault.
+    let (table, rest) = match (table, rest.strip_prefix("auth/")) {
+        (Table::Secrets, Some(inner)) => (Table::Auth, inner),
+        _ => (table, rest),
+    };
     let op = req.operation;
     if let Some(path) = rest.strip_suffix("/tune") {
         return match op {
@@ -235,11 +240,10 @@ pub async fn remount(state: &Unsealed, data: &Data) -> Result<Response, Error> {
         }
     };
     state.mounts.remount(table, &from, &to).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    state.mounts.record_migration(&id, &from, &to);
     let mut data = Data::new();
-    data.insert(
-        "migration_id".into(),
-        uuid::Uuid::new_v4().to_string().into(),
-    );
+    data.insert("migration_id".into(), id.into());
     Ok(Response {
         data_at_top_level: true,
         ..Response::data(data)
@@ -281,5 +285,18 @@ pub fn ui_mount_for(state: &Unsealed, caller: &Caller, path: &str) -> Result<Res
         .cloned()
         .unwrap_or_default();
     data.insert("path".into(), mounted.route.clone().into());
+    Ok(Response::data(data))
+}
+
+/// `sys/remount/status/<id>`: moves finish before `sys/remount` answers, so a known id is
+/// always a success.
+pub fn remount_status(state: &Unsealed, id: &str) -> Result<Response, Error> {
+    let (from, to) = state.mounts.migration(id).ok_or(Error::NotFound)?;
+    let mut data = Data::new();
+    data.insert("migration_id".into(), id.into());
+    data.insert(
+        "migration_info".into(),
+        json!({ "source_mount": from, "target_mount": to, "status": "success" }),
+    );
     Ok(Response::data(data))
 }
