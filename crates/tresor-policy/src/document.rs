@@ -2,14 +2,14 @@
 //! attributes as JSON values. Nothing is validated here beyond the document's shape.
 //!
 //! As in Vault, a document whose first non-blank character is `{` is JSON; anything else
-//! is HCL (HCL1 accepted through [`crate::hcl1`]). Both forms declare paths the same way:
+//! is HCL (HCL1 accepted through [`tresor_hcl`]). Both forms declare paths the same way:
 //! `path "p" { ... }` blocks, or a `path` object mapping patterns to bodies
 //! (`{"path": {"p": {...}}}`), where a body may also be a list of bodies.
 
 use crate::error::{short, PolicyError};
-use crate::hcl1;
 use hcl::{Expression, ObjectKey, Structure};
 use serde_json::{Map, Number, Value};
+use tresor_hcl as hcl1;
 
 /// One `path` entry: its pattern as written and its attributes in document order.
 #[derive(Debug)]
@@ -159,7 +159,7 @@ fn path_block(pattern: &str, body: &hcl::Body) -> Result<RawPath, PolicyError> {
     })
 }
 
-/// A literal HCL expression as JSON. Depth is bounded by [`hcl1::MAX_DEPTH`].
+/// A literal HCL expression as JSON. Depth is bounded by [`tresor_hcl::MAX_DEPTH`].
 fn to_json(expr: &Expression, context: &str) -> Result<Value, PolicyError> {
     Ok(match expr {
         Expression::Null => Value::Null,

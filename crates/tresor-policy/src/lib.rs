@@ -17,7 +17,7 @@
 //! assert_eq!(acl.capabilities("secret/app"), ["list", "read"]);
 //! ```
 //!
-//! Modules (private): `document` reads HCL/JSON into path entries (HCL1 through `hcl1`),
+//! Modules (private): `document` reads HCL/JSON into path entries (HCL1 through the `tresor-hcl` crate),
 //! `rule` validates one entry and merges rules, `pattern` classifies patterns and ranks
 //! them (the five priority rules), `acl` compiles and looks up (the exact / folder / LIST
 //! order), `eval` and `params` decide, `prefix_trie` and `segment_trie` are the indexes.
@@ -39,7 +39,6 @@ mod document;
 mod duration;
 mod error;
 mod eval;
-mod hcl1;
 mod params;
 mod pattern;
 mod policy;

@@ -1,7 +1,6 @@
 //! The server's configuration, in Vault's HCL or JSON format, typed and strict: a key we
 //! do not know is an error that names the file, the block and the key.
 
-mod hcl1;
 mod hcl_source;
 mod json_source;
 mod node;

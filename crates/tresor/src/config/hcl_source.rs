@@ -4,11 +4,13 @@ use super::node::{Block, Node, Scalar};
 use super::ConfigError;
 
 pub fn parse(file: &str, text: &str) -> Result<Node, ConfigError> {
-    let body: hcl::Body =
-        hcl::parse(&super::hcl1::to_hcl2(text)).map_err(|e| ConfigError::Syntax {
-            file: file.to_owned(),
-            detail: e.to_string(),
-        })?;
+    let syntax = |detail: String| ConfigError::Syntax {
+        file: file.to_owned(),
+        detail,
+    };
+    let rewritten =
+        tresor_hcl::to_hcl2(text).map_err(|e| syntax(format!("line {}: {}", e.line, e.detail)))?;
+    let body: hcl::Body = hcl::parse(&rewritten.text).map_err(|e| syntax(e.to_string()))?;
     node(file, "", &body)
 }
 

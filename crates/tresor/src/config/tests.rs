@@ -103,3 +103,20 @@ fn tls_listeners_need_cert_and_key() {
     let c = Config::parse("a.hcl", "storage \"inmem\" {}\nlistener \"tcp\" {}\n").unwrap();
     assert!(c.validate().is_err());
 }
+
+#[test]
+fn vault_hcl1_one_line_blocks_parse() {
+    let c = Config::parse(
+        "dev.hcl",
+        "storage \"inmem\" {}\nlistener \"tcp\" { address = \"127.0.0.1:8200\" tls_disable = true }\nui = true, log_level = \"debug\"\n",
+    )
+    .unwrap();
+    assert_eq!(c.listeners.len(), 1);
+    assert!(c.listeners[0].tls_disable);
+    assert_eq!(c.log_level.as_deref(), Some("debug"));
+    let deep = format!("x = {}{}", "[".repeat(100), "]".repeat(100));
+    assert!(
+        Config::parse("deep.hcl", &deep).is_err(),
+        "nesting is bounded"
+    );
+}

@@ -1,4 +1,5 @@
-//! HCL1 policy text -> HCL2 text that hcl-rs parses with the same meaning.
+//! HCL1 text -> HCL2 text that hcl-rs parses with the same meaning: the one pre-pass
+//! that every reader of Vault-style HCL (policies, server configuration) goes through.
 //!
 //! Vault writes HCL1, which also accepts what HCL2 refuses: several attributes or blocks
 //! on one line (`path "a" { capabilities = ["read"] policy = "write" }`), commas between
@@ -11,23 +12,22 @@
 //! brackets nest at most [`MAX_DEPTH`] deep, so no input can drive the parser into deep
 //! recursion. A map from output lines back to input lines keeps error lines truthful.
 //!
-//! The binary's configuration loader has its own copy of the same idea
-//! (`crates/tresor/src/config/hcl1.rs`); the two should move into one shared crate.
+#![forbid(unsafe_code)]
 
 /// Deepest nesting of `[` and `{` a policy may use.
-pub(crate) const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 32;
 
 /// The rewritten text and where each of its lines came from.
 #[derive(Debug)]
-pub(crate) struct Hcl2 {
-    pub(crate) text: String,
+pub struct Hcl2 {
+    pub text: String,
     /// Output line (0-based) -> input line (1-based).
     lines: Vec<usize>,
 }
 
 impl Hcl2 {
     /// The input line of 1-based output line `line`.
-    pub(crate) fn original_line(&self, line: usize) -> usize {
+    pub fn original_line(&self, line: usize) -> usize {
         line.checked_sub(1)
             .and_then(|i| self.lines.get(i))
             .or(self.lines.last())
@@ -38,9 +38,9 @@ impl Hcl2 {
 
 /// A character or construct the rewrite refuses, with its 1-based input line.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct LexError {
-    pub(crate) line: usize,
-    pub(crate) detail: String,
+pub struct LexError {
+    pub line: usize,
+    pub detail: String,
 }
 
 struct Writer {
@@ -65,7 +65,7 @@ impl Writer {
 }
 
 /// Rewrites HCL1 `src` into HCL2.
-pub(crate) fn to_hcl2(src: &str) -> Result<Hcl2, LexError> {
+pub fn to_hcl2(src: &str) -> Result<Hcl2, LexError> {
     let chars: Vec<char> = src
         .strip_prefix('\u{feff}')
         .unwrap_or(src)
