@@ -9,10 +9,10 @@ mod upgrade;
 mod versions;
 
 use async_trait::async_trait;
-use model::{Config, KeyMeta};
+use model::{Config, KeyMeta, Version};
 use std::sync::Arc;
 use std::time::SystemTime;
-use tresor_sdk::framework::{route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{route, FieldSpec, FieldType, Fields, Matched, PathSpec};
 use tresor_sdk::stored::get_json;
 use tresor_sdk::{BackendRequest, Clock, Error, LogicalBackend, MountContext, Operation, Response};
 use tresor_storage::View;
@@ -173,6 +173,28 @@ impl KvV2 {
 
     async fn meta(&self, key: &str) -> Result<Option<KeyMeta>, Error> {
         get_json(&self.storage, &model::metadata_key(key)).await
+    }
+
+    /// The version a read asks for (`version`, or the latest), with the key's metadata and
+    /// the version's data; `None` data when that version is deleted or destroyed.
+    async fn version(
+        &self,
+        key: &str,
+        fields: &Fields,
+    ) -> Result<(KeyMeta, u64, Option<Version>), Error> {
+        let meta = self.meta(key).await?.ok_or(Error::NotFound)?;
+        let version = fields
+            .int("version")
+            .filter(|v| *v > 0)
+            .map_or(meta.current_version, |v| v as u64);
+        let vm = meta.versions.get(&version).ok_or(Error::NotFound)?;
+        if vm.destroyed || vm.is_deleted(self.now()) {
+            return Ok((meta, version, None));
+        }
+        let stored: Version = get_json(&self.storage, &model::version_key(key, version))
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((meta, version, Some(stored)))
     }
 
     async fn dispatch(

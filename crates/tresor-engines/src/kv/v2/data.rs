@@ -27,29 +27,23 @@ fn data_field(fields: &Fields) -> Result<Data, Error> {
 }
 
 pub async fn read(kv: &KvV2, key: &str, fields: &Fields) -> Result<Response, Error> {
-    let meta = kv.meta(key).await?.ok_or(Error::NotFound)?;
-    let version = fields
-        .int("version")
-        .filter(|v| *v > 0)
-        .map_or(meta.current_version, |v| v as u64);
-    let vm = meta.versions.get(&version).ok_or(Error::NotFound)?;
-    if vm.destroyed || vm.is_deleted(kv.now()) {
-        // Vault answers a deleted or destroyed version with 404 and its metadata.
-        let mut data = Data::new();
-        data.insert("data".into(), Value::Null);
-        data.insert("metadata".into(), meta.version_block(version));
-        return Ok(Response {
-            status: Some(404),
-            ..Response::data(data)
-        });
-    }
-    let stored: Version = get_json(&kv.storage, &model::version_key(key, version))
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (meta, version, stored) = kv.version(key, fields).await?;
     let mut data = Data::new();
-    data.insert("data".into(), Value::Object(stored.data));
     data.insert("metadata".into(), meta.version_block(version));
-    Ok(Response::data(data))
+    match stored {
+        Some(v) => {
+            data.insert("data".into(), Value::Object(v.data));
+            Ok(Response::data(data))
+        }
+        // Vault answers a deleted or destroyed version with 404 and its metadata.
+        None => {
+            data.insert("data".into(), Value::Null);
+            Ok(Response {
+                status: Some(404),
+                ..Response::data(data)
+            })
+        }
+    }
 }
 
 pub async fn write(kv: &KvV2, key: &str, fields: &Fields) -> Result<Response, Error> {

@@ -1,25 +1,13 @@
 //! `subkeys/<key>`: a secret's structure with every leaf value replaced by `null`.
 
-use super::model::{self, Version};
 use super::KvV2;
 use serde_json::Value;
 use tresor_sdk::framework::Fields;
-use tresor_sdk::stored::get_json;
 use tresor_sdk::{Data, Error, Response};
 
 pub async fn read(kv: &KvV2, key: &str, fields: &Fields) -> Result<Response, Error> {
-    let meta = kv.meta(key).await?.ok_or(Error::NotFound)?;
-    let version = fields
-        .int("version")
-        .filter(|v| *v > 0)
-        .map_or(meta.current_version, |v| v as u64);
-    let vm = meta.versions.get(&version).ok_or(Error::NotFound)?;
-    if vm.destroyed || vm.is_deleted(kv.now()) {
-        return Err(Error::NotFound);
-    }
-    let stored: Version = get_json(&kv.storage, &model::version_key(key, version))
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (meta, version, stored) = kv.version(key, fields).await?;
+    let stored = stored.ok_or(Error::NotFound)?;
     let depth = fields.int("depth").filter(|d| *d > 0).map(|d| d as usize);
     let mut data = Data::new();
     data.insert(
