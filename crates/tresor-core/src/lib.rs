@@ -8,6 +8,7 @@ pub mod barrier;
 mod core;
 mod init;
 mod layout;
+mod login;
 pub mod mounts;
 pub mod path;
 mod pipeline;

@@ -35,6 +35,15 @@ impl Core {
             return answer;
         }
         let state = self.state()?;
+        if let Some(answer) = self.try_login(&state, &req).await {
+            let answer = answer?;
+            return match req.wrap_ttl {
+                Some(ttl) if !answer.is_empty() => {
+                    self.wrap(&state, &answer, &req.id, ttl, &req.path).await
+                }
+                _ => Ok(answer),
+            };
+        }
         let mut caller = match self.authenticate(&state, &req).await {
             // Unwrapping with a spent wrapping token is a bad token, as Vault says it.
             Err(Error::PermissionDenied)
@@ -108,6 +117,7 @@ impl Core {
             data: &req.data,
             mount: &mounted.info,
             token_hash: Some(&sid),
+            client_addr: req.client_addr.as_deref(),
         };
         if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {
             breq.operation = Operation::Create;

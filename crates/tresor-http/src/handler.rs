@@ -35,10 +35,14 @@ async fn handle(State(core): State<Arc<Core>>, req: HttpRequest<Body>) -> Respon
         Ok(b) => b,
         Err(_) => return too_large(),
     };
-    let request = match decode(&parts.method, &parts.uri, &parts.headers, path, &body) {
+    let mut request = match decode(&parts.method, &parts.uri, &parts.headers, path, &body) {
         Ok(r) => r,
         Err(e) => return error_response(&e),
     };
+    request.client_addr = parts
+        .extensions
+        .get::<crate::ClientAddr>()
+        .map(|a| a.0.clone());
     // Debug level: at the default info level the span costs nothing per request.
     let span = tracing::debug_span!(
         "request",

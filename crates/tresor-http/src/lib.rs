@@ -15,5 +15,9 @@ pub mod tls;
 
 pub use handler::router;
 
+/// The address of the connection's peer, put on each request by the listener.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
 /// Request bodies larger than this are refused with 413, before they are parsed.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;

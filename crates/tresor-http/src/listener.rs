@@ -36,7 +36,10 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let app = app
+            .clone()
+            .layer(axum::Extension(crate::ClientAddr(peer.ip().to_string())));
+        let service = TowerToHyperService::new(app);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let builder = Builder::new(TokioExecutor::new());

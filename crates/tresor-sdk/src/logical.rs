@@ -34,6 +34,8 @@ pub struct BackendRequest<'a> {
     /// The salted hash of the caller's token: a stable, non-secret identity for
     /// per-token storage (cubbyhole). `None` for unauthenticated requests.
     pub token_hash: Option<&'a str>,
+    /// The client's IP address, for CIDR-bound credentials.
+    pub client_addr: Option<&'a str>,
 }
 
 /// What a backend is built from when it is mounted.
@@ -65,6 +67,12 @@ pub trait LogicalBackend: Send + Sync + fmt::Debug {
     /// it serves: the place for storage upgrades.
     async fn initialize(&self) -> Result<(), Error> {
         Ok(())
+    }
+
+    /// Paths (relative to the mount) that take no token: an auth method's login
+    /// endpoints. A trailing `*` matches any rest of the path.
+    fn login_paths(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Vault's existence check: whether the target of a write exists, which makes the

@@ -56,6 +56,8 @@ pub struct Response {
     /// with 404 and its metadata in the body.
     pub status: Option<u16>,
     pub wrap_info: Option<WrapInfo>,
+    /// Set by an auth method's login: the core makes this token and answers with it.
+    pub login: Option<crate::Login>,
 }
 
 impl Response {
@@ -94,6 +96,7 @@ impl Response {
             && self.warnings.is_empty()
             && self.raw.is_none()
             && self.wrap_info.is_none()
+            && self.login.is_none()
     }
 
     pub fn with_warning(mut self, warning: impl Into<String>) -> Self {

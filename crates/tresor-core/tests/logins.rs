@@ -1,0 +1,146 @@
+//! Logins: an auth method's login paths need no token; a `Login` becomes a real token
+//! whose TTL the method's mount bounds; the root policy cannot be granted that way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use async_trait::async_trait;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tresor_core::mounts::{Registry, Table};
+use tresor_core::CoreConfig;
+use tresor_sdk::{
+    BackendRequest, Error, ErrorKind, LogicalBackend, Login, MountContext, Operation, Request,
+    Response,
+};
+use tresor_testkit::TestCore;
+
+/// Logs in anyone whose password is "right", with the policies they ask for.
+#[derive(Debug)]
+struct Gate;
+
+#[async_trait]
+impl LogicalBackend for Gate {
+    fn login_paths(&self) -> &'static [&'static str] {
+        &["login/*"]
+    }
+
+    async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error> {
+        let Some(user) = req.path.strip_prefix("login/") else {
+            return Err(Error::UnsupportedPath);
+        };
+        if req.data.get("password").and_then(|p| p.as_str()) != Some("right") {
+            return Err(Error::bad_request("invalid username or password"));
+        }
+        let policies: Vec<String> = req.data["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect();
+        Ok(Response {
+            login: Some(Login {
+                policies,
+                display_name: user.to_owned(),
+                ttl: Duration::from_secs(req.data.get("ttl").and_then(|t| t.as_u64()).unwrap_or(0)),
+                renewable: true,
+                ..Login::default()
+            }),
+            ..Response::default()
+        })
+    }
+}
+
+fn gate(_: MountContext) -> Result<Arc<dyn LogicalBackend>, Error> {
+    Ok(Arc::new(Gate))
+}
+
+async fn core_with_gate() -> TestCore {
+    let mut registry = Registry::default();
+    registry.register(Table::Auth, "gate", gate);
+    let t = TestCore::with_config(CoreConfig {
+        registry,
+        ..CoreConfig::default()
+    })
+    .await;
+    t.root_call(Operation::Update, "sys/auth/gate", json!({"type": "gate"}))
+        .await
+        .unwrap();
+    t.root_call(
+        Operation::Update,
+        "sys/auth/gate/tune",
+        json!({"max_lease_ttl": "2h"}),
+    )
+    .await
+    .unwrap();
+    t
+}
+
+fn login_request(body: serde_json::Value) -> Request {
+    Request::new(Operation::Update, "auth/gate/login/alice")
+        .with_data(body.as_object().cloned().unwrap())
+}
+
+#[tokio::test]
+async fn a_login_makes_a_token_bounded_by_the_mount() {
+    let t = core_with_gate().await;
+    let resp = t
+        .core
+        .handle(login_request(
+            json!({"password": "right", "policies": ["Reader "], "ttl": 86400}),
+        ))
+        .await
+        .unwrap();
+    let auth = resp.auth.unwrap();
+    assert_eq!(auth.policies, vec!["default", "reader"]);
+    assert_eq!(
+        auth.lease_duration, 7200,
+        "capped by the mount's max_lease_ttl"
+    );
+    assert!(auth.renewable && auth.orphan);
+    let token = auth.client_token.expose().to_owned();
+    let me = t
+        .call(Operation::Read, "auth/token/lookup-self", &token, json!({}))
+        .await
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(me["display_name"], "gate-alice");
+    assert_eq!(me["path"], "auth/gate/login/alice");
+}
+
+#[tokio::test]
+async fn failed_and_forbidden_logins_issue_nothing() {
+    let t = core_with_gate().await;
+    let err = t
+        .core
+        .handle(login_request(json!({"password": "wrong", "policies": []})))
+        .await
+        .unwrap_err();
+    assert_eq!(err.messages(), vec!["invalid username or password"]);
+    let err = t
+        .core
+        .handle(login_request(
+            json!({"password": "right", "policies": [" ROOT"]}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadRequest);
+    let accessors = t
+        .root_call(Operation::List, "auth/token/accessors/", json!({}))
+        .await
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(
+        accessors["keys"].as_array().unwrap().len(),
+        1,
+        "only the root token exists"
+    );
+    // Paths that are not login paths still need a token.
+    let err = t
+        .core
+        .handle(Request::new(Operation::Read, "auth/gate/users/alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
