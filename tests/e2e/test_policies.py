@@ -70,8 +70,6 @@ POLICY_STEPS = [
 ]
 
 KNOWN = {
-    26: "enabling an auth method of a type tresor does not have yet (userpass arrives with "
-    "the next issue): tresor 400, OpenBao 204",
     31: "the warning on a token created with a missing policy differs in wording only",
 }
 

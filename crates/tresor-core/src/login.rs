@@ -132,6 +132,7 @@ impl Core {
             renewable: kind == TokenKind::Service && login.renewable,
             kind,
             role: None,
+            bound_cidrs: login.bound_cidrs,
         };
         let token = state.tokens.create(&entry, None).await?;
         Ok(entry.auth(token, now))

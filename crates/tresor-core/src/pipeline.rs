@@ -83,6 +83,11 @@ impl Core {
             .lookup(&token, self.now())
             .await?
             .ok_or(Error::PermissionDenied)?;
+        if !entry.bound_cidrs.is_empty()
+            && !tresor_sdk::token_params::client_in(&entry.bound_cidrs, req.client_addr.as_deref())
+        {
+            return Err(Error::PermissionDenied);
+        }
         let acl = state.policies.acl(&entry.policies);
         Ok(Caller {
             token,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tresor_core::mounts::{Registry, Table};
 use tresor_core::CoreConfig;
+use tresor_sdk::token_params::Cidr;
 use tresor_sdk::{
     BackendRequest, Error, ErrorKind, LogicalBackend, Login, MountContext, Operation, Request,
     Response,
@@ -42,6 +43,10 @@ impl LogicalBackend for Gate {
                 policies,
                 display_name: user.to_owned(),
                 ttl: Duration::from_secs(req.data.get("ttl").and_then(|t| t.as_u64()).unwrap_or(0)),
+                bound_cidrs: match req.data.get("cidr").and_then(|c| c.as_str()) {
+                    Some(c) => vec![Cidr::parse_block(c).unwrap()],
+                    None => Vec::new(),
+                },
                 renewable: true,
                 ..Login::default()
             }),
@@ -143,4 +148,35 @@ async fn failed_and_forbidden_logins_issue_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
+
+#[tokio::test]
+async fn a_token_bound_to_cidrs_works_only_from_there() {
+    let t = core_with_gate().await;
+    let req = login_request(json!({"password": "right", "policies": [], "cidr": "10.1.0.0/16"}));
+    let token = t
+        .core
+        .handle(req)
+        .await
+        .unwrap()
+        .auth
+        .unwrap()
+        .client_token
+        .expose()
+        .to_owned();
+    let from = |addr: &str| {
+        let mut r =
+            Request::new(Operation::Read, "auth/token/lookup-self").with_token(token.as_str());
+        r.client_addr = Some(addr.to_owned());
+        t.core.handle(r)
+    };
+    assert!(from("10.1.2.3").await.is_ok());
+    assert_eq!(
+        from("10.2.0.1").await.unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        from("127.0.0.1").await.unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
 }

@@ -15,6 +15,7 @@ mod login;
 mod request;
 mod response;
 pub mod stored;
+pub mod token_params;
 
 pub use clock::{parse_rfc3339, rfc3339, Clock, SystemClock};
 pub use error::{Error, ErrorKind};

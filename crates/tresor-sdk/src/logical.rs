@@ -23,7 +23,6 @@ pub struct MountInfo {
 }
 
 /// One request, routed to a backend: the path is relative to the mount.
-#[derive(Debug)]
 pub struct BackendRequest<'a> {
     pub id: &'a str,
     /// `Create` or `Update` for writes, decided by the backend's existence check.
@@ -36,6 +35,20 @@ pub struct BackendRequest<'a> {
     pub token_hash: Option<&'a str>,
     /// The client's IP address, for CIDR-bound credentials.
     pub client_addr: Option<&'a str>,
+}
+
+impl fmt::Debug for BackendRequest<'_> {
+    /// Data values may be secrets (passwords, secret IDs): only their keys are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackendRequest")
+            .field("id", &self.id)
+            .field("operation", &self.operation)
+            .field("path", &self.path)
+            .field("data_keys", &self.data.keys().collect::<Vec<_>>())
+            .field("mount", &self.mount.path)
+            .field("client_addr", &self.client_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a backend is built from when it is mounted.

@@ -23,4 +23,6 @@ pub struct Login {
     pub no_default_policy: bool,
     /// The user's name within the method (the identity alias, later).
     pub alias_name: String,
+    /// Client addresses the token may be used from (empty: any).
+    pub bound_cidrs: Vec<crate::token_params::Cidr>,
 }

@@ -10,5 +10,7 @@ pub fn registry() -> Registry {
         "cubbyhole",
         tresor_engines::cubbyhole_factory,
     );
+    r.register(Table::Auth, "userpass", tresor_auth::userpass_factory);
+    r.register(Table::Auth, "approle", tresor_auth::approle_factory);
     r
 }

@@ -254,6 +254,7 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
         renewable,
         kind,
         role: role.as_ref().map(|r| r.name.clone()),
+        bound_cidrs: Vec::new(),
     };
     let token = ctx
         .state

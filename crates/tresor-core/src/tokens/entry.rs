@@ -48,6 +48,8 @@ pub struct TokenEntry {
     pub renewable: bool,
     pub kind: TokenKind,
     pub role: Option<String>,
+    /// Client addresses the token may be used from (empty: any).
+    pub bound_cidrs: Vec<tresor_sdk::token_params::Cidr>,
 }
 
 impl TokenEntry {

@@ -1,0 +1,14 @@
+//! Auth methods, one module each: `userpass` (names and passwords) and `approle`
+//! (role IDs and secret IDs for machines). Each exposes a factory that the binary
+//! registers by type name; methods see only the SDK and answer a successful login with a
+//! [`tresor_sdk::Login`], which the core turns into a token.
+#![forbid(unsafe_code)]
+
+pub mod approle;
+mod names;
+#[cfg(test)]
+mod testkit;
+pub mod userpass;
+
+pub use approle::factory as approle_factory;
+pub use userpass::factory as userpass_factory;
