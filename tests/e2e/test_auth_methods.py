@@ -292,3 +292,30 @@ def test_approle_secret_id_runs_out_and_expires(login_ready, tresor_dev):
     body = {"role_id": "uses-rid", "secret_id": short["data"]["secret_id"]}
     status, doc = call(tresor_dev, "POST", "auth/ar-uses/login", body, token=None)
     assert (status, doc) == (400, {"errors": ["invalid role or secret ID"]})
+
+
+def test_tresor_cli_logs_in_with_userpass_and_approle(tresor_dev, home):
+    from conftest import TRESOR_BIN, call
+
+    made = call(tresor_dev, "POST", "sys/auth/tcli-up", {"type": "userpass"})
+    assert made[0] == 204, made
+    assert call(tresor_dev, "POST", "auth/tcli-up/users/carol", {"password": "pw-carol", "token_policies": ["default"]})[0] == 204
+    env = tresor_dev.env(token=None)
+    env.pop("VAULT_TOKEN", None)
+    out = run_cli([TRESOR_BIN, "login", "-method=userpass", "-path=tcli-up", "-format=json", "username=carol", "password=pw-carol"], env)
+    assert out.rc == 0, out
+    token = out.json()["auth"]["client_token"]
+    assert (tresor_dev.home / ".vault-token").read_text().strip() == token
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0 and looked.json()["data"]["display_name"] == "tcli-up-carol"
+    bad = run_cli([TRESOR_BIN, "login", "-method=userpass", "-path=tcli-up", "username=carol", "password=nope"], env)
+    assert bad.rc == 2 and "invalid username or password" in bad.stderr
+
+    assert call(tresor_dev, "POST", "sys/auth/tcli-ar", {"type": "approle"})[0] == 204
+    assert call(tresor_dev, "POST", "auth/tcli-ar/role/app", {"token_policies": ["default"]})[0] == 204
+    role_id = call(tresor_dev, "GET", "auth/tcli-ar/role/app/role-id")[1]["data"]["role_id"]
+    secret_id = call(tresor_dev, "POST", "auth/tcli-ar/role/app/secret-id")[1]["data"]["secret_id"]
+    out = run_cli([TRESOR_BIN, "login", "-method=approle", "-path=tcli-ar", "-token-only",
+                   f"role_id={role_id}", f"secret_id={secret_id}"], env)
+    assert out.rc == 0, out
+    assert out.stdout.strip().startswith("trs.")

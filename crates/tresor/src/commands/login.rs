@@ -1,6 +1,6 @@
-//! `tresor login [TOKEN]`: checks a token with `auth/token/lookup-self` and keeps it in
-//! the token helper file (`~/.vault-token`, mode 0600), as the Vault CLI does. Only the
-//! token method exists for now.
+//! `tresor login [TOKEN]` and `tresor login -method=M [-path=P] k=v...`: checks a token
+//! with `auth/token/lookup-self`, or logs in through an auth method, and keeps the token
+//! in the token helper file (`~/.vault-token`, mode 0600), as the Vault CLI does.
 
 use super::context::{finish, local, remote, ClientArgs, Ctx, FieldArg, Run};
 use super::render::{self, wrap};
@@ -18,9 +18,13 @@ pub struct LoginArgs {
     pub client: ClientArgs,
     #[command(flatten)]
     pub field: FieldArg,
-    /// The auth method; only `token` is supported.
+    /// The auth method: `token` (default), `userpass`, `approle`, or any method whose
+    /// login takes its settings as `k=v` pairs.
     #[arg(long, default_value = "token")]
     pub method: String,
+    /// Where the method is mounted (default: its type).
+    #[arg(long)]
+    pub path: Option<String>,
     /// Do not keep the token in the token helper file.
     #[arg(long = "no-store", num_args = 0..=1, require_equals = true,
           default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
@@ -52,19 +56,26 @@ async fn login(mut a: LoginArgs) -> Run {
     if no_store && a.no_print.unwrap_or(false) {
         return Err(local("-no-store and -no-print cannot be used together"));
     }
-    let method = a.method.trim().trim_matches('/');
-    if method != "token" {
-        return Err(local(&format!(
-            "Unsupported auth method: {method}. tresor login supports -method=token only."
-        )));
-    }
-    if let Some(first) = a.args.first_mut().filter(|f| !f.contains('=')) {
-        *first = format!("token={first}");
+    let method = a.method.trim().trim_matches('/').to_owned();
+    if method == "token" {
+        if let Some(first) = a.args.first_mut().filter(|f| !f.contains('=')) {
+            *first = format!("token={first}");
+        }
     }
     let config = data_args::parse_strings(&a.args, &mut std::io::stdin())
         .map_err(|e| local(&format!("Error parsing configuration: {e}")))?;
     let ctx = a.client.connect()?;
-    let secret = authenticate(&ctx, config).await?;
+    let secret = if method == "token" {
+        authenticate(&ctx, config).await?
+    } else {
+        let mount = a
+            .path
+            .as_deref()
+            .unwrap_or(&method)
+            .trim_matches('/')
+            .to_owned();
+        method_login(&ctx, &method, &mount, config).await?
+    };
     if !no_store {
         store(&secret)?;
         warn_env_token();
@@ -142,6 +153,50 @@ async fn authenticate(ctx: &Ctx, config: Vec<(String, String)>) -> Result<Secret
         Err(e) => return Err(fail("Error authenticating: error looking up token", &e)),
     };
     Ok(secret_with(auth_from_lookup(answer.data())))
+}
+
+/// A login through an auth method: `userpass` (and `ldap`) take `username` and a
+/// password (prompted for without echo when absent) at `login/<username>`; other methods
+/// send every `k=v` to `login`.
+async fn method_login(
+    ctx: &Ctx,
+    method: &str,
+    mount: &str,
+    config: Vec<(String, String)>,
+) -> Result<Secret, ExitCode> {
+    let mut body = serde_json::Map::new();
+    for (k, v) in config {
+        body.insert(k, Value::String(v));
+    }
+    let path = if matches!(method, "userpass" | "ldap") {
+        let username = body
+            .remove("username")
+            .and_then(|u| u.as_str().map(str::to_owned))
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| local("Error authenticating: 'username' must be specified"))?;
+        if !body.contains_key("password") {
+            let password = rpassword::prompt_password("Password (will be hidden): ")
+                .map_err(|e| local(&format!("Error reading the password: {e}")))?;
+            body.insert("password".into(), Value::String(password));
+        }
+        format!("auth/{mount}/login/{username}")
+    } else {
+        format!("auth/{mount}/login")
+    };
+    let client = ctx.client.with_token(None);
+    let answer = match client.put(&path, &Value::Object(body)).await {
+        Ok(Some(v)) => Secret::from_value(v).map_err(|e| local(&e))?,
+        Ok(None) => {
+            return Err(remote(
+                "Error authenticating: empty response from the server",
+            ))
+        }
+        Err(e) => return Err(fail("Error authenticating", &e)),
+    };
+    if answer.auth.is_none() {
+        return Err(remote("Error authenticating: the answer carries no token"));
+    }
+    Ok(answer)
 }
 
 fn secret_with(auth: Auth) -> Secret {
