@@ -120,3 +120,17 @@ def test_hvac_and_bao_policy_commands(tresor_dev, home):
     caps = run_cli([BAO_BIN, "token", "capabilities", "secret/data/cli/x"], scoped)
     assert caps.rc == 0 and caps.stdout.strip() == "read"
     assert bao("policy", "delete", "cli-p").rc == 0
+
+
+def test_resultant_acl(tresor_dev):
+    rules = 'path "secret/*" { capabilities = ["read"] }\npath "a/b" { capabilities = ["list", "deny"] }'
+    assert call(tresor_dev, "PUT", "sys/policy/resultant", {"policy": rules})[0] == 204
+    t = call(tresor_dev, "POST", "auth/token/create", {"policies": ["resultant"]})[1]["auth"]["client_token"]
+    status, doc = call(tresor_dev, "GET", "sys/internal/ui/resultant-acl", token=t)
+    assert status == 200, doc
+    data = doc["data"]
+    assert data["root"] is False
+    assert data["exact_paths"]["a/b"] == {"capabilities": ["deny"]}
+    assert data["glob_paths"]["secret/"] == {"capabilities": ["read"]}
+    assert data["glob_paths"]["cubbyhole/"] == {"capabilities": ["create", "delete", "list", "read", "update"]}
+    assert call(tresor_dev, "GET", "sys/internal/ui/resultant-acl")[1]["data"] == {"root": True}

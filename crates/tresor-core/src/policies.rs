@@ -171,6 +171,24 @@ impl Policies {
             })
     }
 
+    /// Every rule of these policies, merged by pattern: `(pattern, capabilities)` pairs,
+    /// for `sys/internal/ui/resultant-acl`.
+    pub fn merged_rules(&self, names: &[String]) -> BTreeMap<String, tresor_policy::Capabilities> {
+        let snapshot = self.snapshot.load();
+        let mut out: BTreeMap<String, tresor_policy::Capabilities> = BTreeMap::new();
+        for rule in names
+            .iter()
+            .filter_map(|n| snapshot.parsed.get(n))
+            .flat_map(|p| p.rules())
+        {
+            let caps = out
+                .remove(rule.pattern())
+                .unwrap_or(tresor_policy::Capabilities::EMPTY);
+            out.insert(rule.pattern().to_owned(), caps.union(rule.capabilities()));
+        }
+        out
+    }
+
     /// The ACL of a token with these policies (names already normalised). Policies that do
     /// not exist grant nothing; `root` grants everything.
     pub fn acl(&self, names: &[String]) -> Arc<Acl> {

@@ -169,6 +169,10 @@ pub(crate) async fn authenticated(
             }
             _ => Err(Error::UnsupportedOperation),
         },
+        "sys/internal/ui/resultant-acl" => match op {
+            Read => Ok(policies::resultant_acl(state, caller)),
+            _ => Err(Error::UnsupportedOperation),
+        },
         "sys/internal/ui/mounts" => match op {
             Read => Ok(mounts::ui_mounts(state)),
             _ => Err(Error::UnsupportedOperation),

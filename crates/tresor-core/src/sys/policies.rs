@@ -171,3 +171,27 @@ pub enum CapabilitiesOf {
     Token,
     Accessor,
 }
+
+/// `sys/internal/ui/resultant-acl`: the caller's merged rules, exact paths and globs
+/// apart, as UIs read them.
+pub fn resultant_acl(state: &Unsealed, caller: &Caller) -> Response {
+    let mut data = Data::new();
+    if caller.acl.is_root() {
+        data.insert("root".into(), true.into());
+        return Response::data(data);
+    }
+    let mut exact = Data::new();
+    let mut glob = Data::new();
+    for (pattern, caps) in state.policies.merged_rules(&caller.entry.policies) {
+        let names: Vec<&str> = caps.iter().map(|c| c.as_str()).collect();
+        let entry = json!({ "capabilities": names });
+        match pattern.strip_suffix('*') {
+            Some(prefix) => glob.insert(prefix.to_owned(), entry),
+            None => exact.insert(pattern, entry),
+        };
+    }
+    data.insert("exact_paths".into(), Value::Object(exact));
+    data.insert("glob_paths".into(), Value::Object(glob));
+    data.insert("root".into(), false.into());
+    Response::data(data)
+}
