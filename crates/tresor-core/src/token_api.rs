@@ -43,6 +43,18 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// The maximum TTL of the mount that issued a token (found from the token's path):
+    /// a login token stays bound by its auth method's mount, not the token mount's.
+    pub fn issuing_mount_max(&self, token_path: &str) -> Duration {
+        let router = self.state.mounts.router();
+        router
+            .route(token_path)
+            .map(|(m, _)| m.info.max_lease_ttl)
+            .unwrap_or_else(|| self.mount_ttls().1)
+    }
+}
+
 /// Routes a path under `auth/token/`.
 pub(crate) async fn route(ctx: &Ctx<'_>, rest: &str) -> Result<Response, Error> {
     let op = ctx.req.operation;

@@ -180,3 +180,33 @@ async fn a_token_bound_to_cidrs_works_only_from_there() {
         ErrorKind::PermissionDenied
     );
 }
+
+#[tokio::test]
+async fn renewal_stays_bound_by_the_issuing_mount() {
+    let t = core_with_gate().await;
+    let req = login_request(json!({"password": "right", "policies": [], "ttl": 3600}));
+    let token = t
+        .core
+        .handle(req)
+        .await
+        .unwrap()
+        .auth
+        .unwrap()
+        .client_token
+        .expose()
+        .to_owned();
+    let renewed = t
+        .call(
+            Operation::Update,
+            "auth/token/renew-self",
+            &token,
+            json!({"increment": "10h"}),
+        )
+        .await
+        .unwrap();
+    let ttl = renewed.auth.unwrap().lease_duration;
+    assert!(
+        ttl <= 7200 && ttl > 7000,
+        "capped by the gate mount's 2h max, got {ttl}"
+    );
+}

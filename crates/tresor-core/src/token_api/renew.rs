@@ -51,7 +51,7 @@ pub async fn renew(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
         return Err(Error::bad_request("lease is not renewable"));
     }
     let increment = duration_field(d, "increment")?.map_or(0, |i| i.as_secs());
-    let (_, mount_max) = ctx.mount_ttls();
+    let mount_max = ctx.issuing_mount_max(&entry.path);
     let (granted, capped) = ttl::renewed(
         entry.creation_time,
         now,
