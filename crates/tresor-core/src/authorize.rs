@@ -24,6 +24,8 @@ const SUDO_PATHS: &[&str] = &[
     "sys/leases/revoke-prefix/",
     "sys/leases/revoke-force/",
     "sys/leases/lookup/",
+    "sys/revoke-prefix/",
+    "sys/revoke-force/",
     "auth/token/accessors/",
     "auth/token/revoke-orphan",
 ];

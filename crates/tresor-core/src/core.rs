@@ -63,6 +63,8 @@ pub(crate) struct Unsealed {
     pub cluster: ClusterInfo,
     pub mounts: Mounts,
     pub policies: Policies,
+    pub expiration: crate::expiration::Expiration,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.
@@ -118,6 +120,28 @@ impl Core {
         self.unsealed.load_full().ok_or(Error::Sealed)
     }
 
+    /// Revokes every lease due now (the expiration task does this on its own; tests that
+    /// move an injected clock call it). Returns how many leases were revoked.
+    pub async fn expire_leases(&self) -> Result<usize, Error> {
+        self.state()?.expire_due(self.now()).await
+    }
+
+    /// Whether the leases stored before the last unseal are all scheduled again.
+    pub fn leases_restored(&self) -> bool {
+        self.unsealed
+            .load()
+            .as_ref()
+            .is_some_and(|s| s.expiration.is_restored())
+    }
+
+    /// How many leases wait in the expiration queue.
+    pub fn leases_scheduled(&self) -> usize {
+        self.unsealed
+            .load()
+            .as_ref()
+            .map_or(0, |s| s.expiration.scheduled())
+    }
+
     /// Seals: drops every key from memory. Sealing a sealed core does nothing.
     pub async fn seal(&self) {
         let mut lifecycle = self.lifecycle.lock().await;
@@ -127,7 +151,9 @@ impl Core {
     pub(crate) fn seal_locked(&self, lifecycle: &mut Lifecycle) {
         lifecycle.unseal = None;
         lifecycle.rekey = None;
-        self.unsealed.store(None);
+        if let Some(state) = self.unsealed.swap(None) {
+            state.expiration.wake();
+        }
         self.barrier.seal();
         tracing::info!("core sealed");
     }

@@ -6,6 +6,7 @@
 mod authorize;
 pub mod barrier;
 mod core;
+mod expiration;
 mod init;
 mod layout;
 mod login;

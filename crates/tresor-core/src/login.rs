@@ -134,7 +134,7 @@ impl Core {
             role: None,
             bound_cidrs: login.bound_cidrs,
         };
-        let token = state.tokens.create(&entry, None).await?;
+        let token = state.create_token(&entry, None).await?;
         Ok(entry.auth(token, now))
     }
 }

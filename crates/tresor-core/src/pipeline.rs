@@ -129,7 +129,21 @@ impl Core {
         }
         authorize(caller, &req, breq.operation)?;
         let used_up = self.count_use(state, caller).await?;
-        let answer = backend.handle(&breq).await;
+        let mut answer = backend.handle(&breq).await;
+        if let Ok(resp) = answer.as_mut() {
+            if resp.secret.is_some() {
+                state
+                    .register_secret(
+                        mounted,
+                        &req.path,
+                        &caller.entry,
+                        &caller.sid,
+                        resp,
+                        self.now(),
+                    )
+                    .await?;
+            }
+        }
         self.after_last_use(state, caller, used_up, answer).await
     }
 
@@ -156,24 +170,8 @@ impl Core {
         answer: Result<Response, Error>,
     ) -> Result<Response, Error> {
         if used_up {
-            self.revoke_tokens(state, &caller.sid, false).await?;
+            state.revoke_tokens(&caller.sid, false).await?;
         }
         answer
-    }
-
-    /// Revokes a token (with its tree unless `orphan_children`) and destroys the
-    /// cubbyholes of every token revoked.
-    pub(crate) async fn revoke_tokens(
-        &self,
-        state: &Unsealed,
-        sid: &str,
-        orphan_children: bool,
-    ) -> Result<(), Error> {
-        let revoked = if orphan_children {
-            state.tokens.revoke_orphan(sid).await?
-        } else {
-            state.tokens.revoke_tree(sid).await?
-        };
-        state.mounts.destroy_cubbyholes(&revoked).await
     }
 }

@@ -3,6 +3,7 @@
 
 mod init;
 mod keys;
+mod leases;
 mod mounts;
 mod policies;
 mod rekey;
@@ -52,7 +53,7 @@ pub(crate) async fn unauthenticated(core: &Core, req: &Request) -> Option<Result
             _ => Err(Error::MethodNotAllowed),
         },
         "sys/wrapping/lookup" => match op {
-            Update => wrapping::lookup(core, req).await,
+            Read | Update => wrapping::lookup(core, req).await,
             _ => Err(Error::UnsupportedOperation),
         },
         "sys/leader" => match op {
@@ -209,6 +210,9 @@ async fn prefixed(
                 _ => Err(Error::UnsupportedOperation),
             });
         }
+    }
+    if let Some(answer) = leases::route(state, req).await {
+        return Some(answer);
     }
     if let Some(id) = path.strip_prefix("sys/remount/status/") {
         return Some(match req.operation {

@@ -103,7 +103,9 @@ impl Core {
         self.barrier.install(keyring);
         match self.load_unsealed(root_key).await {
             Ok(state) => {
-                self.unsealed.store(Some(Arc::new(state)));
+                let state = Arc::new(state);
+                crate::expiration::spawn(&state, self.config.clock.clone());
+                self.unsealed.store(Some(state));
                 tracing::info!("core unsealed");
                 Ok(())
             }
@@ -162,6 +164,8 @@ impl Core {
             cluster,
             mounts,
             policies,
+            expiration: crate::expiration::Expiration::new(self.barrier.clone()),
+            clock: self.config.clock.clone(),
         })
     }
 }

@@ -64,7 +64,7 @@ impl Core {
             orphan: true,
             ..TokenEntry::default()
         };
-        let token = state.tokens.create(&entry, None).await?;
+        let token = state.create_token(&entry, None).await?;
         let view = state
             .mounts
             .cubbyhole_view(&state.tokens.storage_id(&token))
@@ -110,7 +110,7 @@ impl Core {
         token: &SecretString,
     ) -> Result<Response, Error> {
         let (sid, _, wrapped) = self.wrapped(state, token).await?;
-        self.revoke_tokens(state, &sid, false).await?;
+        state.revoke_tokens(&sid, false).await?;
         Ok(Response::raw(200, wrapped.response))
     }
 
@@ -140,7 +140,7 @@ impl Core {
         let fresh = self
             .store_wrapped(state, &wrapped, Duration::from_secs(entry.creation_ttl))
             .await?;
-        self.revoke_tokens(state, &sid, false).await?;
+        state.revoke_tokens(&sid, false).await?;
         Ok(fresh)
     }
 }

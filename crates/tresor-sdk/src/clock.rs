@@ -24,6 +24,32 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that moves only when told to: tests advance it to expire leases and tokens.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<SystemTime>);
+
+impl ManualClock {
+    pub fn new(start: SystemTime) -> Self {
+        Self(std::sync::Mutex::new(start))
+    }
+
+    /// A clock at a fixed, round moment (2027-01-15), the same in every test run.
+    pub fn fixed() -> Self {
+        Self::new(UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000))
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// RFC 3339 in UTC with nanoseconds and a `Z`, trailing zeros trimmed, as Vault prints
 /// times (`2026-11-27T04:43:20.63959463Z`).
 pub fn rfc3339(t: SystemTime) -> String {

@@ -10,6 +10,7 @@ pub mod duration;
 mod error;
 pub mod fields;
 pub mod framework;
+mod lease;
 mod logical;
 mod login;
 mod request;
@@ -17,8 +18,9 @@ mod response;
 pub mod stored;
 pub mod token_params;
 
-pub use clock::{parse_rfc3339, rfc3339, Clock, SystemClock};
+pub use clock::{parse_rfc3339, rfc3339, Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind};
+pub use lease::{LeaseRequest, SecretLease};
 pub use logical::{BackendRequest, Factory, LogicalBackend, MountContext, MountInfo};
 pub use login::Login;
 pub use request::{Operation, Request};

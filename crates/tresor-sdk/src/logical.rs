@@ -1,6 +1,6 @@
 //! What a secret engine or auth method implements, and what it is given.
 
-use crate::{Clock, Data, Error, Operation, Response};
+use crate::{Clock, Data, Error, LeaseRequest, Operation, Response, SecretLease};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -93,5 +93,17 @@ pub trait LogicalBackend: Send + Sync + fmt::Debug {
     /// every write is an update.
     async fn exists(&self, _req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
         Ok(None)
+    }
+
+    /// Extends a lease this backend issued: answers the new terms (the core still bounds
+    /// the TTL by the mount's and the system's maximums). By default leases don't renew.
+    async fn renew_secret(&self, _req: &LeaseRequest<'_>) -> Result<SecretLease, Error> {
+        Err(Error::bad_request("lease is not renewable"))
+    }
+
+    /// Revokes the secret behind a lease this backend issued (drops a database user...).
+    /// An error keeps the lease, and the revocation is retried.
+    async fn revoke_secret(&self, _req: &LeaseRequest<'_>) -> Result<(), Error> {
+        Ok(())
     }
 }

@@ -58,6 +58,9 @@ pub struct Response {
     pub wrap_info: Option<WrapInfo>,
     /// Set by an auth method's login: the core makes this token and answers with it.
     pub login: Option<crate::Login>,
+    /// Set by an engine whose answer must be revoked later (dynamic credentials): the
+    /// core registers a lease and fills `lease_id`, `lease_duration` and `renewable`.
+    pub secret: Option<crate::SecretLease>,
 }
 
 impl Response {
@@ -97,6 +100,8 @@ impl Response {
             && self.raw.is_none()
             && self.wrap_info.is_none()
             && self.login.is_none()
+            && self.secret.is_none()
+            && self.lease_id.is_empty()
     }
 
     pub fn with_warning(mut self, warning: impl Into<String>) -> Self {

@@ -13,6 +13,7 @@ pub struct TestCore {
     pub core: Core,
     pub root: String,
     pub physical: Arc<dyn Backend>,
+    unseal_key: tresor_crypto::SecretBytes,
 }
 
 impl TestCore {
@@ -39,6 +40,20 @@ impl TestCore {
             core,
             root: init.root_token.expose().to_owned(),
             physical,
+            unseal_key: key.clone(),
+        }
+    }
+
+    /// Seals and unseals again, as a restart does (everything in memory is rebuilt from
+    /// storage), then waits until the stored leases are scheduled again.
+    pub async fn restart(&self) {
+        self.core.seal().await;
+        self.core
+            .unseal_with_key(&self.unseal_key)
+            .await
+            .expect("unseal");
+        while !self.core.leases_restored() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 

@@ -47,6 +47,11 @@ impl Router {
         })
     }
 
+    /// The mount with this accessor (leases name their mount this way).
+    pub fn by_accessor(&self, accessor: &str) -> Option<&Mounted> {
+        self.mounts.iter().find(|m| m.entry.accessor == accessor)
+    }
+
     pub fn mounts(&self) -> &[Mounted] {
         &self.mounts
     }

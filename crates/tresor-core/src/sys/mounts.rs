@@ -32,6 +32,15 @@ pub async fn route(
         Operation::Read => read_one(state, table, rest),
         Operation::Update => enable(state, table, rest, &req.data).await,
         Operation::Delete => {
+            // Every lease the mount issued (secrets, or its tokens) is revoked first.
+            let mount = rest.trim_matches('/');
+            if !mount.is_empty() {
+                let prefix = match table {
+                    Table::Auth => format!("auth/{mount}/"),
+                    Table::Secrets => format!("{mount}/"),
+                };
+                state.revoke_prefix(&prefix, false).await?;
+            }
             state.mounts.disable(table, rest).await?;
             Ok(Response::empty())
         }

@@ -6,12 +6,13 @@ use tresor_crypto::SecretString;
 use tresor_sdk::fields::string_field;
 use tresor_sdk::{Error, Request, Response};
 
-/// The token to act on: `token` in the body, else the caller's own.
+/// The token to act on: `token` in the body (or query), else the caller's own.
 fn target(req: &Request, caller: Option<&Caller>) -> Result<SecretString, Error> {
     match string_field(&req.data, "token")?.filter(|t| !t.is_empty()) {
         Some(t) => Ok(SecretString::from(t)),
         None => caller
             .map(|c| c.token.clone())
+            .or_else(|| req.token.clone().filter(|t| !t.is_empty()))
             .ok_or_else(|| Error::bad_request("wrapping token is not valid or does not exist")),
     }
 }

@@ -258,8 +258,7 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
     };
     let token = ctx
         .state
-        .tokens
-        .create(&entry, id.map(SecretString::from))
+        .create_token(&entry, id.map(SecretString::from))
         .await?;
     let mut resp = Response {
         auth: Some(entry.auth(token, now)),

@@ -66,6 +66,7 @@ pub async fn renew(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
     })?;
     entry.expire_at = now.saturating_add(i64::try_from(granted).unwrap_or(i64::MAX));
     ctx.state.tokens.save(&sid, &entry).await?;
+    ctx.state.token_renewed(&sid, &entry, now).await?;
     let mut auth = entry.auth(token.unwrap_or_default(), now);
     if matches!(target, Target::Accessor) {
         auth.client_token = SecretString::default();

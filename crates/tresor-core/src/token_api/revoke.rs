@@ -36,8 +36,8 @@ pub async fn revoke(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
         }
     };
     if let Some(sid) = sid {
-        ctx.core
-            .revoke_tokens(ctx.state, &sid, matches!(target, Target::Orphan))
+        ctx.state
+            .revoke_tokens(&sid, matches!(target, Target::Orphan))
             .await?;
     }
     Ok(Response::empty())

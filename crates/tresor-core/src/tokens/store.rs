@@ -116,7 +116,7 @@ impl TokenStore {
     }
 
     /// The live entry of a token and its storage id; `None` for unknown, expired or
-    /// forged tokens. An expired service token is revoked on the way.
+    /// forged tokens.
     pub async fn lookup(
         &self,
         token: &SecretString,
@@ -143,16 +143,13 @@ impl TokenStore {
         Ok(self.get(&sid, now).await?.map(|e| (sid, e)))
     }
 
-    /// A stored entry by storage id, if it is still live.
+    /// A stored entry by storage id, if it is still live. An expired token is refused at
+    /// once; the expiration manager revokes it (with its tree, leases and cubbyhole).
     pub async fn get(&self, sid: &str, now: i64) -> Result<Option<TokenEntry>, Error> {
         let Some(entry) = get_json::<TokenEntry>(&self.view, &format!("id/{sid}")).await? else {
             return Ok(None);
         };
-        if entry.is_expired(now) {
-            self.revoke_tree(sid).await?;
-            return Ok(None);
-        }
-        Ok(Some(entry))
+        Ok((!entry.is_expired(now)).then_some(entry))
     }
 
     pub async fn by_accessor(
@@ -409,6 +406,11 @@ mod tests {
             store.lookup(&parent, 100).await.unwrap().is_none(),
             "expired at its expiry"
         );
+        assert!(
+            store.lookup(&b, 50).await.unwrap().is_some(),
+            "refusing an expired token revokes nothing: the expiration manager does"
+        );
+        store.revoke_tree(&store.storage_id(&parent)).await.unwrap();
         assert!(
             store.lookup(&b, 50).await.unwrap().is_none(),
             "a batch token dies with its parent"

@@ -1,0 +1,200 @@
+//! The expiration manager: every lease (a secret with a TTL, a service token) is stored
+//! under `sys/expire/` behind the barrier and kept in one deadline-ordered queue; one task
+//! sleeps until the earliest deadline and revokes what is due (no timer per lease, no
+//! polling). Storage is the source of truth: the queue is rebuilt from it in the
+//! background after unseal, so a million leases do not hold unseal up.
+//!
+//! Layout: `id/<lease id>` the entry (lease ids are paths, so `LIST` works by prefix);
+//! `token/<owner sid>/<sha256 of lease id>` the lease id, to revoke a token's leases.
+
+mod entry;
+mod operations;
+mod queue;
+mod task;
+
+pub use entry::{token_lease_id, LeaseEntry, Leased};
+pub(crate) use task::spawn;
+
+use queue::Queue;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+use tresor_sdk::stored::{encode, get_json};
+use tresor_sdk::Error;
+use tresor_storage::{Backend, Op, View};
+
+/// Leases revoked per pass of the task, so one pass never holds the state for long.
+const BATCH: usize = 256;
+
+#[derive(Debug)]
+pub struct Expiration {
+    view: View,
+    queue: Mutex<Queue>,
+    wake: Arc<Notify>,
+    restored: AtomicBool,
+}
+
+fn owner_key(owner: &str, id: &str) -> String {
+    format!(
+        "token/{owner}/{}",
+        hex::encode(tresor_crypto::digest::sha256(id.as_bytes()))
+    )
+}
+
+impl Expiration {
+    pub fn new(storage: Arc<dyn Backend>) -> Self {
+        Self {
+            view: View::new(storage, "sys/expire/"),
+            queue: Mutex::new(Queue::default()),
+            wake: Arc::new(Notify::new()),
+            restored: AtomicBool::new(false),
+        }
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn schedule(&self, id: &str, at: i64) {
+        if self.queue().schedule(id, at) {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Stores a lease (new or renewed) and schedules its expiry.
+    pub async fn put(&self, entry: &LeaseEntry) -> Result<(), Error> {
+        let mut ops = vec![Op::Put {
+            key: format!("id/{}", entry.id),
+            value: encode(entry)?,
+        }];
+        if let Some(owner) = &entry.owner {
+            ops.push(Op::Put {
+                key: owner_key(owner, &entry.id),
+                value: entry.id.clone().into_bytes(),
+            });
+        }
+        self.view.batch(ops).await?;
+        self.schedule(&entry.id, entry.expire_time);
+        Ok(())
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<LeaseEntry>, Error> {
+        if !valid_id(id) {
+            return Ok(None);
+        }
+        get_json(&self.view, &format!("id/{id}")).await
+    }
+
+    /// Forgets a lease (its secret is revoked, or forced away).
+    pub async fn remove(&self, entry: &LeaseEntry) -> Result<(), Error> {
+        let mut ops = vec![Op::Delete {
+            key: format!("id/{}", entry.id),
+        }];
+        if let Some(owner) = &entry.owner {
+            ops.push(Op::Delete {
+                key: owner_key(owner, &entry.id),
+            });
+        }
+        self.view.batch(ops).await?;
+        self.queue().cancel(&entry.id);
+        Ok(())
+    }
+
+    /// Tries a failed revocation again later.
+    pub fn retry_at(&self, id: &str, at: i64) {
+        self.schedule(id, at);
+    }
+
+    /// One level of lease ids under `prefix` (a folder ends with `/`).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        Ok(self.view.list(&format!("id/{prefix}")).await?)
+    }
+
+    /// Every lease id under `prefix`, depth first.
+    pub async fn walk(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let mut folders = vec![prefix.to_owned()];
+        while let Some(folder) = folders.pop() {
+            for key in self.list(&folder).await? {
+                let full = format!("{folder}{key}");
+                if key.ends_with('/') {
+                    folders.push(full);
+                } else {
+                    out.push(full);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of the leases a token owns.
+    pub async fn owned_by(&self, owner: &str) -> Result<Vec<String>, Error> {
+        let mut ids = Vec::new();
+        for key in self.view.list(&format!("token/{owner}/")).await? {
+            if let Some(raw) = self.view.get(&format!("token/{owner}/{key}")).await? {
+                ids.push(String::from_utf8_lossy(&raw).into_owned());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Owners in the token index (for tidy).
+    pub async fn owners(&self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .view
+            .list("token/")
+            .await?
+            .into_iter()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect())
+    }
+
+    /// Drops one owner index entry.
+    pub async fn forget_owner_entry(&self, owner: &str, id: &str) -> Result<(), Error> {
+        Ok(self.view.delete(&owner_key(owner, id)).await?)
+    }
+
+    /// Rebuilds the queue from storage; returns how many leases were scheduled.
+    pub async fn restore(&self) -> Result<usize, Error> {
+        let mut count = 0;
+        for id in self.walk("").await? {
+            if let Some(entry) = self.get(&id).await? {
+                self.schedule(&entry.id, entry.expire_time);
+                count += 1;
+            }
+        }
+        self.restored.store(true, Ordering::Release);
+        Ok(count)
+    }
+
+    pub fn is_restored(&self) -> bool {
+        self.restored.load(Ordering::Acquire)
+    }
+
+    /// Leases due at `now`, at most one batch, taken out of the queue.
+    pub fn take_due(&self, now: i64) -> Vec<Arc<str>> {
+        self.queue().take_due(now, BATCH)
+    }
+
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.queue().next_deadline()
+    }
+
+    pub fn scheduled(&self) -> usize {
+        self.queue().len()
+    }
+
+    /// Wakes the task (a new earliest deadline, or the core seals).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// A lease id is a relative storage path: no empty, `.` or `..` segments.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('/')
+        && id
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
