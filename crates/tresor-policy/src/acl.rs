@@ -58,17 +58,23 @@ impl Acl {
     /// several, merge as in Vault: capabilities unite and a deny wins outright; the
     /// smaller non-zero wrapping TTL wins for each bound; parameter value lists are
     /// concatenated, an empty list ("any value") absorbing the other; required
-    /// parameters unite.
+    /// parameters unite. Rules of a templated policy that was not rendered
+    /// ([`Policy::render`]) are left out: they grant nothing.
     pub fn new(policies: &[Policy]) -> Acl {
         let mut by_pattern: HashMap<&str, usize> = HashMap::new();
         let mut rules: Vec<(&Pattern, Permissions)> = Vec::new();
-        for rule in policies.iter().flat_map(Policy::rules) {
-            let text = rule.pattern.text();
+        // Templated rules are left out: only a rendered policy grants through them.
+        let globs = policies
+            .iter()
+            .flat_map(Policy::rules)
+            .filter_map(|rule| Some((rule.glob()?, &rule.perms)));
+        for (pattern, perms) in globs {
+            let text = pattern.text();
             match by_pattern.get(text).and_then(|&i| rules.get_mut(i)) {
-                Some((_, perms)) => perms.merge(&rule.perms),
+                Some((_, merged)) => merged.merge(perms),
                 None => {
                     by_pattern.insert(text, rules.len());
-                    rules.push((&rule.pattern, rule.perms.clone()));
+                    rules.push((pattern, perms.clone()));
                 }
             }
         }

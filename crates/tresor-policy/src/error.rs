@@ -76,6 +76,20 @@ pub enum PolicyError {
         /// Which rule the pattern breaks.
         reason: &'static str,
     },
+    /// A path pattern whose `{{` and `}}` do not pair up.
+    #[error("failed to parse policy: path {path:?}: unbalanced templating characters")]
+    UnbalancedTemplate {
+        /// The path pattern, shortened.
+        path: String,
+    },
+    /// A path pattern naming an identity template tresor cannot substitute into a path.
+    #[error("failed to parse policy: path {path:?}: unknown identity template {key:?}")]
+    UnknownTemplate {
+        /// The path pattern, shortened.
+        path: String,
+        /// The text between the braces, trimmed and shortened.
+        key: String,
+    },
     /// A wrapping TTL that is not a duration.
     #[error("failed to parse policy: path {path:?}: invalid {key}: {value:?}")]
     InvalidDuration {

@@ -17,8 +17,37 @@
 //! assert_eq!(acl.capabilities("secret/app"), ["list", "read"]);
 //! ```
 //!
+//! # Identity templates
+//! A path pattern may hold identity templates, as in Vault:
+//! `{{identity.entity.id}}`, `{{identity.entity.name}}`,
+//! `{{identity.entity.metadata.<key>}}`,
+//! `{{identity.entity.aliases.<mount accessor>.id}}` (also `.name`, `.metadata.<key>`,
+//! `.custom_metadata.<key>`), `{{identity.groups.ids.<group id>.name}}` and
+//! `{{identity.groups.names.<group name>.id}}` (each also `.id`, `.name`,
+//! `.metadata.<key>`); spaces inside the braces are ignored. Such a policy
+//! ([`Policy::is_templated`]) is [rendered](Policy::render) for each token's identity
+//! before compiling its ACL; un-rendered, its templated rules grant nothing. A rule whose
+//! template does not resolve, or resolves to a value that could widen the path (empty,
+//! `.`, `..`, or holding `*`, `+`, `/`, `{` or `}`), is dropped.
+//!
+//! ```
+//! use tresor_policy::{Acl, AclRequest, Operation, Policy, TemplateContext, TemplateEntity};
+//!
+//! let policy = Policy::parse("own", r#"
+//!     path "secret/{{identity.entity.name}}/*" { capabilities = ["read"] }
+//! "#).unwrap();
+//! let ctx = TemplateContext {
+//!     entity: Some(TemplateEntity { id: "e1".into(), name: "alice".into(), ..Default::default() }),
+//!     ..Default::default()
+//! };
+//! let acl = Acl::new(&[policy.render(&ctx)]);
+//! assert!(acl.allowed(&AclRequest::new("secret/alice/db", Operation::Read)).allowed);
+//! assert!(!acl.allowed(&AclRequest::new("secret/bob/db", Operation::Read)).allowed);
+//! ```
+//!
 //! Modules (private): `document` reads HCL/JSON into path entries (HCL1 through the `tresor-hcl` crate),
-//! `rule` validates one entry and merges rules, `pattern` classifies patterns and ranks
+//! `rule` validates one entry and merges rules, `template` parses and renders identity
+//! templates, `pattern` classifies patterns and ranks
 //! them (the five priority rules), `acl` compiles and looks up (the exact / folder / LIST
 //! order), `eval` and `params` decide, `prefix_trie` and `segment_trie` are the indexes.
 //!
@@ -45,6 +74,7 @@ mod policy;
 mod prefix_trie;
 mod rule;
 mod segment_trie;
+mod template;
 
 pub use acl::Acl;
 pub use capability::{Capabilities, Capability};
@@ -52,3 +82,4 @@ pub use error::PolicyError;
 pub use eval::{AclRequest, Decision, Denial, Operation};
 pub use policy::{check_name, normalize_name, Policy, ROOT_POLICY};
 pub use rule::PathRule;
+pub use template::{TemplateAlias, TemplateContext, TemplateEntity, TemplateGroup};

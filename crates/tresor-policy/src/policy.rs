@@ -3,6 +3,7 @@
 use crate::document;
 use crate::error::PolicyError;
 use crate::rule::PathRule;
+use crate::template::TemplateContext;
 
 /// The name of the built-in policy that grants everything; never parsed or stored.
 pub const ROOT_POLICY: &str = "root";
@@ -53,6 +54,26 @@ impl Policy {
     /// The path rules, in document order (rules for one pattern are merged by the ACL).
     pub fn rules(&self) -> &[PathRule] {
         &self.rules
+    }
+
+    /// Whether any path pattern holds identity templates; such a policy must be
+    /// [rendered](Policy::render) for each token before its templated rules grant anything.
+    pub fn is_templated(&self) -> bool {
+        self.rules.iter().any(PathRule::is_templated)
+    }
+
+    /// This policy for the identity `ctx`: every template substituted, and each rule
+    /// whose templates do not resolve to a safe value (see [`TemplateContext`]) dropped,
+    /// as Vault drops it. The result is not templated; a policy that is not templated
+    /// comes back unchanged.
+    pub fn render(&self, ctx: &TemplateContext) -> Policy {
+        if !self.is_templated() {
+            return self.clone();
+        }
+        Policy {
+            name: self.name.clone(),
+            rules: self.rules.iter().filter_map(|r| r.render(ctx)).collect(),
+        }
     }
 }
 

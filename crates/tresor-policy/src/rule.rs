@@ -6,6 +6,7 @@ use crate::document::RawPath;
 use crate::duration;
 use crate::error::{short, PolicyError};
 use crate::pattern::Pattern;
+use crate::template::{Template, TemplateContext};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -87,14 +88,54 @@ pub(crate) fn merge_params(into: &mut ParamMap, from: &ParamMap) {
 /// A validated `path` block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathRule {
-    pub(crate) pattern: Pattern,
+    pub(crate) target: Target,
     pub(crate) perms: Permissions,
 }
 
+/// What a rule applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target {
+    /// A pattern the ACL can index.
+    Glob(Pattern),
+    /// A pattern still holding identity templates: it matches nothing until rendered.
+    Template(Template),
+}
+
 impl PathRule {
-    /// The pattern, without a leading `/`; a prefix pattern keeps its trailing `*`.
+    /// The pattern, without a leading `/`; a prefix pattern keeps its trailing `*`. A
+    /// templated rule that was not rendered shows its templates as written.
     pub fn pattern(&self) -> &str {
-        self.pattern.text()
+        match &self.target {
+            Target::Glob(pattern) => pattern.text(),
+            Target::Template(template) => template.source(),
+        }
+    }
+
+    /// Whether the pattern holds identity templates (then the rule grants nothing until
+    /// its policy is rendered, see [`crate::Policy::render`]).
+    pub fn is_templated(&self) -> bool {
+        matches!(self.target, Target::Template(_))
+    }
+
+    /// The pattern the ACL indexes, `None` for a templated rule.
+    pub(crate) fn glob(&self) -> Option<&Pattern> {
+        match &self.target {
+            Target::Glob(pattern) => Some(pattern),
+            Target::Template(_) => None,
+        }
+    }
+
+    /// This rule for `ctx`: unchanged when it is not templated, `None` when a template
+    /// does not resolve to a safe value.
+    pub(crate) fn render(&self, ctx: &TemplateContext) -> Option<PathRule> {
+        let target = match &self.target {
+            Target::Glob(_) => self.target.clone(),
+            Target::Template(template) => Target::Glob(template.render(ctx)?),
+        };
+        Some(PathRule {
+            target,
+            perms: self.perms.clone(),
+        })
     }
 
     /// The capabilities this block grants (only `deny` when it denies).
@@ -105,16 +146,15 @@ impl PathRule {
     /// Validates one raw `path` entry.
     pub(crate) fn from_raw(raw: RawPath) -> Result<PathRule, PolicyError> {
         let path = short(&raw.pattern);
-        if raw.pattern.contains("{{") {
-            return Err(PolicyError::Unsupported {
-                path,
-                key: "identity templating".into(),
-            });
-        }
-        let pattern = Pattern::parse(&raw.pattern).map_err(|reason| PolicyError::InvalidGlob {
-            path: path.clone(),
-            reason,
-        })?;
+        let target = match Template::parse(&raw.pattern, &path)? {
+            Some(template) => Target::Template(template),
+            None => Target::Glob(Pattern::parse(&raw.pattern).map_err(|reason| {
+                PolicyError::InvalidGlob {
+                    path: path.clone(),
+                    reason,
+                }
+            })?),
+        };
         let mut perms = Permissions::default();
         for (key, value) in raw.attrs {
             attribute(&path, &key, value, &mut perms)?;
@@ -125,7 +165,7 @@ impl PathRule {
         {
             return Err(PolicyError::WrappingTtlOrder { path });
         }
-        Ok(PathRule { pattern, perms })
+        Ok(PathRule { target, perms })
     }
 }
 

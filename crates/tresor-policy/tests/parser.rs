@@ -179,8 +179,12 @@ fn errors_are_typed_and_short() {
         PolicyError::UnknownTopLevelKey { .. }
     ));
     assert!(matches!(
-        err(r#"path "secret/{{identity.entity.id}}/*" { capabilities = ["read"] }"#),
-        PolicyError::Unsupported { .. }
+        err(r#"path "secret/{{identity.entity.ids}}/*" { capabilities = ["read"] }"#),
+        PolicyError::UnknownTemplate { .. }
+    ));
+    assert!(matches!(
+        err(r#"path "secret/{{identity.entity.id/*" { capabilities = ["read"] }"#),
+        PolicyError::UnbalancedTemplate { .. }
     ));
     assert!(matches!(
         err(r#"path "a" { pagination_limit = 5 }"#),
@@ -191,6 +195,8 @@ fn errors_are_typed_and_short() {
     // A long offending token is cut, never echoed whole.
     let long = "x".repeat(10_000);
     let e = err(&format!("path \"a\" {{ capabilities = [\"{long}\"] }}"));
+    assert!(e.to_string().len() < 200, "{e}");
+    let e = err(&format!("path \"{{{{{long}}}}}\" {{ }}"));
     assert!(e.to_string().len() < 200, "{e}");
     let e = err(&format!("path \"{long}*/\" {{ }}"));
     assert!(e.to_string().len() < 200, "{e}");
