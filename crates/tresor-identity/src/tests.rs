@@ -1,0 +1,7 @@
+//! Tests of the store and its HTTP API, driven through the test kit.
+
+mod alias_api;
+mod entity_api;
+mod group_api;
+mod login;
+mod reload;
