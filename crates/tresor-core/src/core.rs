@@ -30,6 +30,8 @@ pub struct CoreConfig {
     /// System-wide lease TTLs (Vault's defaults: 768h both).
     pub default_lease_ttl: Duration,
     pub max_lease_ttl: Duration,
+    /// Audit devices declared in the configuration, and whether the API may add more.
+    pub audit: crate::audit::AuditSettings,
 }
 
 /// Vault's default for both system lease TTLs: 32 days.
@@ -44,6 +46,7 @@ impl Default for CoreConfig {
             registry: Registry::default(),
             default_lease_ttl: DEFAULT_SYSTEM_TTL,
             max_lease_ttl: DEFAULT_SYSTEM_TTL,
+            audit: crate::audit::AuditSettings::default(),
         }
     }
 }
@@ -65,6 +68,7 @@ pub(crate) struct Unsealed {
     pub policies: Policies,
     pub expiration: crate::expiration::Expiration,
     pub clock: Arc<dyn Clock>,
+    pub audit: crate::audit::Audit,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.

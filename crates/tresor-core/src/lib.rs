@@ -3,10 +3,12 @@
 //! request pipeline that every request goes through.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod authorize;
 pub mod barrier;
 mod core;
-mod expiration;
+/// Public for benchmarks and tests that build lease tables (`examples/unseal_leases.rs`).
+pub mod expiration;
 mod init;
 mod layout;
 mod login;
@@ -26,6 +28,7 @@ mod unseal;
 pub mod version;
 mod wrapping;
 
+pub use crate::audit::{AuditDeviceConfig, AuditSettings};
 pub use crate::core::{Core, CoreConfig, DEFAULT_SYSTEM_TTL};
 pub use init::{InitRequest, InitResult};
 pub use rekey::RekeyStatus;

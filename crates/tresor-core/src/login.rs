@@ -2,6 +2,7 @@
 //! credentials it answers a [`Login`], and the core makes the token, bounding its TTLs by
 //! the method's mount.
 
+use crate::audit::AuditCtx;
 use crate::core::{Core, Unsealed};
 use crate::mounts::{Mounted, Table};
 use crate::token_api::normalize_policies;
@@ -23,6 +24,7 @@ impl Core {
         &self,
         state: &Unsealed,
         req: &Request,
+        audit: &AuditCtx,
     ) -> Option<Result<Response, Error>> {
         if !req.path.starts_with("auth/") || req.path.starts_with("auth/token/") {
             return None;
@@ -32,6 +34,9 @@ impl Core {
         let backend = mounted.backend.clone()?;
         if mounted.entry.table != Table::Auth || !is_login_path(backend.login_paths(), rel) {
             return None;
+        }
+        if let Err(e) = audit.log_request(state, None).await {
+            return Some(Err(e));
         }
         Some(self.login(state, mounted, backend, rel, req).await)
     }

@@ -2,6 +2,7 @@
 //! canonical path -> unauthenticated sys endpoints -> sealed? -> token -> route ->
 //! existence check -> ACL -> count the token's use -> handle -> revoke a used-up token.
 
+use crate::audit::AuditCtx;
 use crate::authorize::authorize;
 use crate::core::{Core, Unsealed};
 use crate::path::canonicalize;
@@ -31,44 +32,74 @@ impl Core {
         if req.operation == Operation::List && !req.path.is_empty() && !req.path.ends_with('/') {
             req.path.push('/');
         }
+        // A wrapping-token lookup takes no token but reveals token facts: it is audited.
+        if req.path == "sys/wrapping/lookup" && !self.is_sealed() {
+            let state = self.state()?;
+            let audit = AuditCtx::new(&state, &req);
+            audit.log_request(&state, None).await?;
+            let answer = sys::unauthenticated(self, &req)
+                .await
+                .unwrap_or(Err(Error::UnsupportedPath));
+            return audit.finish(&state, answer).await;
+        }
         if let Some(answer) = sys::unauthenticated(self, &req).await {
             return answer;
         }
         let state = self.state()?;
-        if let Some(answer) = self.try_login(&state, &req).await {
+        let mut audit = AuditCtx::new(&state, &req);
+        let answer = self.serve(&state, req, &mut audit).await;
+        audit.finish(&state, answer).await
+    }
+
+    /// Serves an authenticated request or a login, the request already audited when
+    /// anything acts on it.
+    async fn serve(
+        &self,
+        state: &Unsealed,
+        req: Request,
+        audit: &mut AuditCtx,
+    ) -> Result<Response, Error> {
+        if let Some(answer) = self.try_login(state, &req, audit).await {
             let answer = answer?;
             return match req.wrap_ttl {
                 Some(ttl) if !answer.is_empty() => {
-                    self.wrap(&state, &answer, &req.id, ttl, &req.path).await
+                    self.wrap(state, &answer, &req.id, ttl, &req.path).await
                 }
                 _ => Ok(answer),
             };
         }
-        let mut caller = match self.authenticate(&state, &req).await {
-            // Unwrapping with a spent wrapping token is a bad token, as Vault says it.
-            Err(Error::PermissionDenied)
-                if req.path == "sys/wrapping/unwrap" && req.token.is_some() =>
-            {
-                return Err(Error::bad_request(
-                    "wrapping token is not valid or does not exist",
-                ));
+        let mut caller = match self.authenticate(state, &req).await {
+            Ok(caller) => caller,
+            Err(e) => {
+                // Recorded with its error; the request is refused either way.
+                let _ = audit.log_request(state, Some(&e)).await;
+                // Unwrapping with a spent wrapping token is a bad token, as Vault says it.
+                if matches!(e, Error::PermissionDenied)
+                    && req.path == "sys/wrapping/unwrap"
+                    && req.token.is_some()
+                {
+                    return Err(Error::bad_request(
+                        "wrapping token is not valid or does not exist",
+                    ));
+                }
+                return Err(e);
             }
-            other => other?,
         };
+        audit.set_caller(&caller);
+        audit.log_request(state, None).await?;
         let (wrap_ttl, id, path) = (req.wrap_ttl, req.id.clone(), req.path.clone());
         let answer = if sys::is_core_path(&req.path) {
-            let op = sys::core_operation(&state, &req);
+            let op = sys::core_operation(state, &req);
             authorize(&caller, &req, op)?;
-            let used_up = self.count_use(&state, &mut caller).await?;
-            let answer = sys::authenticated(self, &state, &caller, &req).await;
-            self.after_last_use(&state, &caller, used_up, answer)
-                .await?
+            let used_up = self.count_use(state, &mut caller).await?;
+            let answer = sys::authenticated(self, state, &caller, &req).await;
+            self.after_last_use(state, &caller, used_up, answer).await?
         } else {
-            self.route_to_mount(&state, &mut caller, req).await?
+            self.route_to_mount(state, &mut caller, req).await?
         };
         match wrap_ttl {
             Some(ttl) if answer.raw.is_none() && !answer.is_empty() => {
-                self.wrap(&state, &answer, &id, ttl, &path).await
+                self.wrap(state, &answer, &id, ttl, &path).await
             }
             _ => Ok(answer),
         }

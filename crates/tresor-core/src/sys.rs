@@ -1,6 +1,7 @@
 //! The `sys/` endpoints of this core and `auth/token/lookup-self`, as a routing table:
 //! one match arm per (path, operation), each calling a small handler.
 
+mod audit;
 mod init;
 mod keys;
 mod leases;
@@ -210,6 +211,9 @@ async fn prefixed(
                 _ => Err(Error::UnsupportedOperation),
             });
         }
+    }
+    if let Some(answer) = audit::route(state, req).await {
+        return Some(answer);
     }
     if let Some(answer) = leases::route(state, req).await {
         return Some(answer);

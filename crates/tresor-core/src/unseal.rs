@@ -166,6 +166,12 @@ impl Core {
             policies,
             expiration: crate::expiration::Expiration::new(self.barrier.clone()),
             clock: self.config.clock.clone(),
+            audit: crate::audit::Audit::load(
+                self.barrier.clone(),
+                &self.config.audit,
+                self.config.clock.clone(),
+            )
+            .await?,
         })
     }
 }

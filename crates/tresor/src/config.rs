@@ -92,6 +92,10 @@ pub struct Config {
     pub default_lease_ttl: Option<Duration>,
     pub max_lease_ttl: Option<Duration>,
     pub disable_mlock: bool,
+    /// `unsafe_allow_api_audit_creation`: let `sys/audit` create devices.
+    pub unsafe_allow_api_audit_creation: bool,
+    /// `audit "<type>" "<path>" { description, local, options { ... } }` blocks.
+    pub audit: Vec<tresor_core::AuditDeviceConfig>,
 }
 
 impl Config {
@@ -141,6 +145,8 @@ impl Config {
         );
         self.ui |= other.ui;
         self.disable_mlock |= other.disable_mlock;
+        self.unsafe_allow_api_audit_creation |= other.unsafe_allow_api_audit_creation;
+        self.audit.extend(other.audit);
     }
 
     /// Checks what a server needs to start.

@@ -8,7 +8,7 @@ use crate::config::{Config, Listener, Storage};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tresor_core::{Core, CoreConfig, DEFAULT_SYSTEM_TTL};
+use tresor_core::{AuditSettings, Core, CoreConfig, DEFAULT_SYSTEM_TTL};
 use tresor_storage::{Backend, InmemBackend};
 use tresor_storage_sqlite::SqliteBackend;
 
@@ -24,7 +24,7 @@ pub async fn run(args: ServerArgs) -> ExitCode {
 
 async fn serve(args: ServerArgs) -> anyhow::Result<()> {
     let config = if args.dev {
-        dev::config(&args)
+        dev::config(&args, &Config::load_all(&args.config)?)
     } else {
         load_config(&args)?
     };
@@ -50,6 +50,10 @@ async fn serve(args: ServerArgs) -> anyhow::Result<()> {
             registry: crate::registry::registry(),
             default_lease_ttl: config.default_lease_ttl.unwrap_or(DEFAULT_SYSTEM_TTL),
             max_lease_ttl: config.max_lease_ttl.unwrap_or(DEFAULT_SYSTEM_TTL),
+            audit: AuditSettings {
+                allow_api_creation: config.unsafe_allow_api_audit_creation,
+                devices: config.audit.clone(),
+            },
             ..CoreConfig::default()
         },
     ));

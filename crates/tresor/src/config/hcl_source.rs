@@ -29,14 +29,16 @@ fn node(file: &str, block: &str, body: &hcl::Body) -> Result<Node, ConfigError> 
     for b in body.blocks() {
         let kind = b.identifier().to_owned();
         let labels: Vec<String> = b.labels().iter().map(|l| l.as_str().to_owned()).collect();
-        if labels.len() > 1 {
+        if labels.len() > 2 || (labels.len() == 2 && kind != "audit") {
             return Err(ConfigError::Shape {
                 file: file.to_owned(),
                 block: kind,
-                detail: "takes at most one label".into(),
+                detail: "has too many labels".into(),
             });
         }
-        let label = labels.into_iter().next();
+        let mut labels = labels.into_iter();
+        let label = labels.next();
+        let label2 = labels.next();
         let name = match &label {
             Some(l) => format!("{kind} \"{l}\""),
             None => kind.clone(),
@@ -45,6 +47,7 @@ fn node(file: &str, block: &str, body: &hcl::Body) -> Result<Node, ConfigError> 
             body: node(file, &name, b.body())?,
             kind,
             label,
+            label2,
         });
     }
     Ok(out)

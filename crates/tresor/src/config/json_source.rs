@@ -6,7 +6,14 @@ use super::ConfigError;
 use serde_json::Value;
 
 /// Keys whose object value is a block keyed by its label.
-const LABELLED_BLOCKS: &[&str] = &["storage", "backend", "listener", "ha_storage", "seal"];
+const LABELLED_BLOCKS: &[&str] = &[
+    "storage",
+    "backend",
+    "listener",
+    "ha_storage",
+    "seal",
+    "audit",
+];
 
 pub fn parse(file: &str, text: &str) -> Result<Node, ConfigError> {
     let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
@@ -45,9 +52,25 @@ fn object(
                         return Err(shape(file, key, "must hold an object"));
                     };
                     let name = format!("{key} \"{label}\"");
+                    if key == "audit" {
+                        // `"audit": {"file": {"to-disk": {...}}}`: type, then path.
+                        for (path, body) in inner {
+                            let Value::Object(body) = body else {
+                                return Err(shape(file, key, "must hold an object per path"));
+                            };
+                            out.blocks.push(Block {
+                                kind: key.clone(),
+                                label: Some(label.clone()),
+                                label2: Some(path.clone()),
+                                body: object(file, &name, body, false)?,
+                            });
+                        }
+                        continue;
+                    }
                     out.blocks.push(Block {
                         kind: key.clone(),
                         label: Some(label.clone()),
+                        label2: None,
                         body: object(file, &name, inner, false)?,
                     });
                 }
@@ -67,6 +90,7 @@ fn object(
                 out.blocks.push(Block {
                     kind: key.clone(),
                     label: None,
+                    label2: None,
                     body: object(file, &name, inner, false)?,
                 });
                 continue;

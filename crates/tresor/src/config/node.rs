@@ -13,6 +13,8 @@ pub enum Scalar {
 pub struct Block {
     pub kind: String,
     pub label: Option<String>,
+    /// A second label (`audit "file" "to-disk" { }`).
+    pub label2: Option<String>,
     pub body: Node,
 }
 

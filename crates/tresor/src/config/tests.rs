@@ -120,3 +120,40 @@ fn vault_hcl1_one_line_blocks_parse() {
         "nesting is bounded"
     );
 }
+
+#[test]
+fn audit_devices_parse_from_hcl_and_json() {
+    let hcl = r#"
+        unsafe_allow_api_audit_creation = true
+        audit "file" "to-disk" {
+          description = "all requests"
+          options {
+            file_path = "/var/log/tresor/audit.log"
+            hmac_accessor = false
+          }
+        }
+        audit "socket" "siem" {
+          local = true
+          options { address = "127.0.0.1:9090" }
+        }
+    "#;
+    let c = Config::parse("a.hcl", hcl).unwrap();
+    assert!(c.unsafe_allow_api_audit_creation);
+    assert_eq!(c.audit.len(), 2);
+    assert_eq!(c.audit[0].kind, "file");
+    assert_eq!(c.audit[0].path, "to-disk");
+    assert_eq!(c.audit[0].description, "all requests");
+    assert_eq!(c.audit[0].options["hmac_accessor"], "false");
+    assert_eq!(c.audit[1].kind, "socket");
+    assert!(c.audit[1].local);
+
+    let json = r#"{"audit": {"file": {"to-disk": {"options": {"file_path": "stdout"}}}}}"#;
+    let j = Config::parse("a.json", json).unwrap();
+    assert_eq!(j.audit[0].path, "to-disk");
+    assert_eq!(j.audit[0].options["file_path"], "stdout");
+    assert!(!j.unsafe_allow_api_audit_creation, "off by default");
+
+    let err = Config::parse("b.hcl", r#"audit "file" { }"#).unwrap_err();
+    assert!(err.to_string().contains("type and a path"), "{err}");
+    assert!(Config::parse("c.hcl", r#"listener "tcp" "x" { }"#).is_err());
+}

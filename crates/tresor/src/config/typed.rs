@@ -75,6 +75,9 @@ pub fn config(file: &str, node: &Node) -> Result<Config, ConfigError> {
             "default_lease_ttl" => c.default_lease_ttl = Some(ctx.duration(key, v)?),
             "max_lease_ttl" => c.max_lease_ttl = Some(ctx.duration(key, v)?),
             "disable_mlock" => c.disable_mlock = ctx.boolean(key, v)?,
+            "unsafe_allow_api_audit_creation" => {
+                c.unsafe_allow_api_audit_creation = ctx.boolean(key, v)?;
+            }
             _ => return Err(ctx.unknown(key)),
         }
     }
@@ -82,6 +85,7 @@ pub fn config(file: &str, node: &Node) -> Result<Config, ConfigError> {
         match block.kind.as_str() {
             "storage" | "backend" => c.storage = Some(storage(file, block)?),
             "listener" => c.listeners.push(listener(file, block)?),
+            "audit" => c.audit.push(audit(file, block)?),
             other => {
                 return Err(ConfigError::UnknownBlock {
                     file: file.to_owned(),
@@ -147,6 +151,53 @@ fn storage(file: &str, block: &Block) -> Result<Storage, ConfigError> {
             ),
         }),
     }
+}
+
+/// `audit "<type>" "<path>" { ... }`; `type` and `path` may be attributes instead.
+fn audit(file: &str, block: &Block) -> Result<tresor_core::AuditDeviceConfig, ConfigError> {
+    let ctx = Ctx {
+        file,
+        block: block_name(block),
+    };
+    let mut device = tresor_core::AuditDeviceConfig {
+        kind: block.label.clone().unwrap_or_default(),
+        path: block.label2.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    for (key, v) in &block.body.attrs {
+        match key.as_str() {
+            "type" => device.kind = ctx.string(key, v)?,
+            "path" => device.path = ctx.string(key, v)?,
+            "description" => device.description = ctx.string(key, v)?,
+            "local" => device.local = ctx.boolean(key, v)?,
+            _ => return Err(ctx.unknown(key)),
+        }
+    }
+    for sub in &block.body.blocks {
+        if sub.kind != "options" || sub.label.is_some() || !sub.body.blocks.is_empty() {
+            return Err(ConfigError::UnknownBlock {
+                file: file.to_owned(),
+                block: ctx.block.clone(),
+                kind: sub.kind.clone(),
+            });
+        }
+        for (key, v) in &sub.body.attrs {
+            let text = match v {
+                Scalar::Bool(b) => b.to_string(),
+                other => ctx.string(key, other)?,
+            };
+            device.options.insert(key.clone(), text);
+        }
+    }
+    if device.kind.is_empty() || device.path.is_empty() {
+        return Err(ConfigError::Shape {
+            file: file.to_owned(),
+            block: ctx.block.clone(),
+            detail: "an audit device needs a type and a path: audit \"file\" \"to-disk\" { ... }"
+                .into(),
+        });
+    }
+    Ok(device)
 }
 
 fn listener(file: &str, block: &Block) -> Result<Listener, ConfigError> {

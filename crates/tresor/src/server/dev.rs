@@ -12,8 +12,15 @@ pub struct DevKeys {
     pub root_token: SecretString,
 }
 
-pub fn config(args: &ServerArgs) -> Config {
+/// The dev configuration; `-config` files given with `-dev` add their audit devices and
+/// settings (storage and listeners stay the dev ones).
+pub fn config(args: &ServerArgs, extra: &Config) -> Config {
     Config {
+        unsafe_allow_api_audit_creation: extra.unsafe_allow_api_audit_creation,
+        audit: extra.audit.clone(),
+        default_lease_ttl: extra.default_lease_ttl,
+        max_lease_ttl: extra.max_lease_ttl,
+        log_level: extra.log_level.clone(),
         storage: Some(Storage::Inmem),
         listeners: vec![Listener {
             address: args.dev_listen_address.clone(),
