@@ -69,6 +69,7 @@ pub(crate) struct Unsealed {
     pub expiration: crate::expiration::Expiration,
     pub clock: Arc<dyn Clock>,
     pub audit: crate::audit::Audit,
+    pub identity: tresor_identity::IdentityStore,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.

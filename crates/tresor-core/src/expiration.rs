@@ -19,12 +19,17 @@ use queue::Queue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tresor_sdk::stored::{encode, get_json};
 use tresor_sdk::Error;
 use tresor_storage::{Backend, Op, View};
 
 /// Leases revoked per pass of the task, so one pass never holds the state for long.
 const BATCH: usize = 256;
+/// Restore reads lease entries in chunks of this many, with this many chunks in flight
+/// (no more than the SQLite store keeps idle reader connections).
+const RESTORE_CHUNK: usize = 512;
+const RESTORE_READERS: usize = 8;
 
 #[derive(Debug)]
 pub struct Expiration {
@@ -61,20 +66,41 @@ impl Expiration {
         }
     }
 
+    /// Schedules many leases under one lock.
+    fn schedule_all<'a>(&self, deadlines: impl IntoIterator<Item = (&'a str, i64)>) {
+        let mut queue = self.queue();
+        let mut earliest = false;
+        for (id, at) in deadlines {
+            earliest |= queue.schedule(id, at);
+        }
+        drop(queue);
+        if earliest {
+            self.wake.notify_one();
+        }
+    }
+
     /// Stores a lease (new or renewed) and schedules its expiry.
     pub async fn put(&self, entry: &LeaseEntry) -> Result<(), Error> {
-        let mut ops = vec![Op::Put {
-            key: format!("id/{}", entry.id),
-            value: encode(entry)?,
-        }];
-        if let Some(owner) = &entry.owner {
+        self.put_all(std::slice::from_ref(entry)).await
+    }
+
+    /// Stores leases in one atomic batch and schedules their expiries.
+    pub async fn put_all(&self, entries: &[LeaseEntry]) -> Result<(), Error> {
+        let mut ops = Vec::with_capacity(entries.len() * 2);
+        for entry in entries {
             ops.push(Op::Put {
-                key: owner_key(owner, &entry.id),
-                value: entry.id.clone().into_bytes(),
+                key: format!("id/{}", entry.id),
+                value: encode(entry)?,
             });
+            if let Some(owner) = &entry.owner {
+                ops.push(Op::Put {
+                    key: owner_key(owner, &entry.id),
+                    value: entry.id.clone().into_bytes(),
+                });
+            }
         }
         self.view.batch(ops).await?;
-        self.schedule(&entry.id, entry.expire_time);
+        self.schedule_all(entries.iter().map(|e| (e.id.as_str(), e.expire_time)));
         Ok(())
     }
 
@@ -155,13 +181,30 @@ impl Expiration {
     }
 
     /// Rebuilds the queue from storage; returns how many leases were scheduled.
+    ///
+    /// Entries are read in chunks by a few tasks at once: one read at a time would leave
+    /// storage waiting on each round trip (a million leases took minutes), while a chunk
+    /// is opened and decoded as the next ones are read.
     pub async fn restore(&self) -> Result<usize, Error> {
+        let mut ids = self.walk("").await?.into_iter();
+        let mut reading = JoinSet::new();
         let mut count = 0;
-        for id in self.walk("").await? {
-            if let Some(entry) = self.get(&id).await? {
-                self.schedule(&entry.id, entry.expire_time);
-                count += 1;
+        loop {
+            while reading.len() < RESTORE_READERS {
+                let chunk: Vec<String> = ids.by_ref().take(RESTORE_CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                let view = self.view.clone();
+                reading.spawn(async move { read_deadlines(&view, chunk).await });
             }
+            let Some(done) = reading.join_next().await else {
+                break;
+            };
+            let deadlines =
+                done.map_err(|e| Error::internal(format!("restoring leases: {e}")))??;
+            count += deadlines.len();
+            self.schedule_all(deadlines.iter().map(|(id, at)| (id.as_str(), *at)));
         }
         self.restored.store(true, Ordering::Release);
         Ok(count)
@@ -188,6 +231,27 @@ impl Expiration {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+}
+
+impl crate::Core {
+    /// Stores many leases in one storage transaction and schedules them. For benchmarks
+    /// and tests that need a large lease table quickly (`examples/unseal_leases.rs`);
+    /// requests register their leases through the pipeline instead.
+    pub async fn store_leases(&self, entries: &[LeaseEntry]) -> Result<(), Error> {
+        self.state()?.expiration.put_all(entries).await
+    }
+}
+
+/// The `(id, expiry)` of each of `ids` still stored, for [`Expiration::restore`].
+async fn read_deadlines(view: &View, ids: Vec<String>) -> Result<Vec<(String, i64)>, Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids.iter().filter(|id| valid_id(id)) {
+        let entry: Option<LeaseEntry> = get_json(view, &format!("id/{id}")).await?;
+        if let Some(entry) = entry {
+            out.push((entry.id, entry.expire_time));
+        }
+    }
+    Ok(out)
 }
 
 /// A lease id is a relative storage path: no empty, `.` or `..` segments.

@@ -10,3 +10,5 @@ pub const KEYRING: &str = "core/keyring";
 pub const CLUSTER_INFO: &str = "core/cluster/local/info";
 /// Behind the barrier: the token store's prefix.
 pub const TOKEN_PREFIX: &str = "sys/token/";
+/// Behind the barrier: the identity store's prefix.
+pub const IDENTITY_PREFIX: &str = "sys/identity/";

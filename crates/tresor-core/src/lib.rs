@@ -9,6 +9,7 @@ pub mod barrier;
 mod core;
 /// Public for benchmarks and tests that build lease tables (`examples/unseal_leases.rs`).
 pub mod expiration;
+mod identity;
 mod init;
 mod layout;
 mod login;

@@ -138,9 +138,13 @@ impl Core {
             kind,
             role: None,
             bound_cidrs: login.bound_cidrs,
+            entity_id: state
+                .login_entity(&mounted.entry, &login.alias_name, login.metadata.clone())
+                .await?
+                .unwrap_or_default(),
         };
         let token = state.create_token(&entry, None).await?;
-        Ok(entry.auth(token, now))
+        Ok(state.auth_of(&entry, token, now))
     }
 }
 

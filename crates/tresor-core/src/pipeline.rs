@@ -119,7 +119,10 @@ impl Core {
         {
             return Err(Error::PermissionDenied);
         }
-        let acl = state.policies.acl(&entry.policies);
+        if state.entity_refused(&entry) {
+            return Err(Error::PermissionDenied);
+        }
+        let acl = state.acl_of(&entry);
         Ok(Caller {
             token,
             acl,

@@ -173,20 +173,61 @@ impl Policies {
 
     /// Every rule of these policies, merged by pattern: `(pattern, capabilities)` pairs,
     /// for `sys/internal/ui/resultant-acl`.
-    pub fn merged_rules(&self, names: &[String]) -> BTreeMap<String, tresor_policy::Capabilities> {
+    /// Templated policies are rendered with `ctx` first.
+    pub fn merged_rules(
+        &self,
+        names: &[String],
+        ctx: &tresor_policy::TemplateContext,
+    ) -> BTreeMap<String, tresor_policy::Capabilities> {
         let snapshot = self.snapshot.load();
-        let mut out: BTreeMap<String, tresor_policy::Capabilities> = BTreeMap::new();
-        for rule in names
+        let rendered: Vec<Policy> = names
             .iter()
             .filter_map(|n| snapshot.parsed.get(n))
-            .flat_map(|p| p.rules())
-        {
+            .map(|p| {
+                if p.is_templated() {
+                    p.render(ctx)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        let mut out: BTreeMap<String, tresor_policy::Capabilities> = BTreeMap::new();
+        for rule in rendered.iter().flat_map(|p| p.rules()) {
             let caps = out
                 .remove(rule.pattern())
                 .unwrap_or(tresor_policy::Capabilities::EMPTY);
             out.insert(rule.pattern().to_owned(), caps.union(rule.capabilities()));
         }
         out
+    }
+
+    /// Whether any of these policies has identity templates (its ACL then depends on the
+    /// token's entity and is not cached).
+    pub fn any_templated(&self, names: &[String]) -> bool {
+        let snapshot = self.snapshot.load();
+        names
+            .iter()
+            .filter_map(|n| snapshot.parsed.get(n))
+            .any(Policy::is_templated)
+    }
+
+    /// The ACL of these policies with their templates rendered for one entity.
+    pub fn acl_rendered(&self, names: &[String], ctx: &tresor_policy::TemplateContext) -> Arc<Acl> {
+        if names.iter().any(|n| n == "root") {
+            return self.root.clone();
+        }
+        let snapshot = self.snapshot.load();
+        let mut found: Vec<Policy> = names
+            .iter()
+            .filter_map(|n| snapshot.parsed.get(n))
+            .map(|p| p.render(ctx))
+            .collect();
+        if names.iter().any(|n| n == RESPONSE_WRAPPING_NAME) {
+            if let Ok(p) = Policy::parse(RESPONSE_WRAPPING_NAME, RESPONSE_WRAPPING) {
+                found.push(p);
+            }
+        }
+        Arc::new(Acl::new(&found))
     }
 
     /// The ACL of a token with these policies (names already normalised). Policies that do

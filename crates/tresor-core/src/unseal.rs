@@ -146,11 +146,25 @@ impl Core {
         let cluster: ClusterInfo = serde_json::from_slice(&raw)
             .map_err(|_| Error::internal("the cluster info does not decode"))?;
         let tokens = TokenStore::open(self.barrier.clone()).await?;
+        let identity = tresor_identity::IdentityStore::open(
+            tresor_storage::View::new(self.barrier.clone(), layout::IDENTITY_PREFIX),
+            self.config.clock.clone(),
+        )
+        .await?;
+        let router = Arc::new(arc_swap::ArcSwap::from_pointee(
+            crate::mounts::Router::default(),
+        ));
+        let identity_backend = Arc::new(tresor_identity::IdentityBackend::new(
+            identity.clone(),
+            Arc::new(crate::identity::LiveAuthMounts(router.clone())),
+        ));
         let mounts = Mounts::load(
             self.barrier.clone(),
             self.config.registry.clone(),
             self.config.clock.clone(),
             (self.config.default_lease_ttl, self.config.max_lease_ttl),
+            router,
+            identity_backend,
         )
         .await?;
         let policies = Policies::load(
@@ -164,6 +178,7 @@ impl Core {
             cluster,
             mounts,
             policies,
+            identity,
             expiration: crate::expiration::Expiration::new(self.barrier.clone()),
             clock: self.config.clock.clone(),
             audit: crate::audit::Audit::load(

@@ -10,6 +10,8 @@ pub struct Auth {
     pub accessor: String,
     pub policies: Vec<String>,
     pub token_policies: Vec<String>,
+    /// Policies the token's identity entity adds (directly and through groups).
+    pub identity_policies: Vec<String>,
     pub metadata: BTreeMap<String, String>,
     pub lease_duration: u64,
     pub renewable: bool,
@@ -112,7 +114,7 @@ impl Response {
 
 impl Auth {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "client_token": self.client_token.expose(),
             "accessor": self.accessor,
             "policies": self.policies,
@@ -125,7 +127,11 @@ impl Auth {
             "orphan": self.orphan,
             "mfa_requirement": null,
             "num_uses": self.num_uses,
-        })
+        });
+        if let (Some(obj), false) = (v.as_object_mut(), self.identity_policies.is_empty()) {
+            obj.insert("identity_policies".into(), json!(self.identity_policies));
+        }
+        v
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tresor_crypto::random;
-use tresor_sdk::{Clock, Error, MountContext};
+use tresor_sdk::{Clock, Error, LogicalBackend, MountContext};
 use tresor_storage::{Backend, View};
 
 const TABLE_KEY: &str = "core/mounts";
@@ -46,7 +46,9 @@ pub struct Mounts {
     registry: Registry,
     clock: Arc<dyn Clock>,
     system_ttls: (Duration, Duration),
-    router: ArcSwap<Router>,
+    router: Arc<ArcSwap<Router>>,
+    /// The backend of the `identity/` mount, made by the core.
+    identity: Arc<dyn LogicalBackend>,
     changes: Mutex<()>,
     /// Recent remounts by migration id (kept in memory; a bounded few).
     migrations: std::sync::Mutex<Vec<(String, String, String)>>,
@@ -79,6 +81,18 @@ fn new_entry(table: Table, path: &str, req: EnableRequest) -> Result<MountEntry,
     })
 }
 
+fn identity_entry() -> Result<MountEntry, Error> {
+    new_entry(
+        Table::Secrets,
+        "identity/",
+        EnableRequest {
+            kind: "identity".into(),
+            description: "identity store".into(),
+            ..EnableRequest::default()
+        },
+    )
+}
+
 fn default_entries(registry: &Registry) -> Result<Vec<MountEntry>, Error> {
     let mut out = vec![
         new_entry(
@@ -105,6 +119,7 @@ fn default_entries(registry: &Registry) -> Result<Vec<MountEntry>, Error> {
             },
         )?,
     ];
+    out.push(identity_entry()?);
     if registry.has(Table::Secrets, "cubbyhole") {
         out.push(new_entry(
             Table::Secrets,
@@ -122,14 +137,17 @@ fn default_entries(registry: &Registry) -> Result<Vec<MountEntry>, Error> {
 
 impl Mounts {
     /// Loads the mount table (creating the default one on first unseal) and builds every
-    /// backend.
+    /// backend. `router` is where the snapshot is published (shared with whoever must
+    /// see the live table), `identity` the backend of the `identity/` mount.
     pub async fn load(
         storage: Arc<dyn Backend>,
         registry: Registry,
         clock: Arc<dyn Clock>,
         system_ttls: (Duration, Duration),
+        router: Arc<ArcSwap<Router>>,
+        identity: Arc<dyn LogicalBackend>,
     ) -> Result<Self, Error> {
-        let entries: Vec<MountEntry> = match storage.get(TABLE_KEY).await? {
+        let mut entries: Vec<MountEntry> = match storage.get(TABLE_KEY).await? {
             Some(raw) => serde_json::from_slice(&raw)
                 .map_err(|_| Error::internal("the mount table does not decode"))?,
             None => {
@@ -140,12 +158,23 @@ impl Mounts {
                 entries
             }
         };
+        // Tables written before the identity store existed get its mount.
+        if !entries
+            .iter()
+            .any(|e| e.kind == "identity" && e.table == Table::Secrets)
+        {
+            entries.push(identity_entry()?);
+            storage
+                .put(TABLE_KEY, &serde_json::to_vec(&entries).map_err(internal)?)
+                .await?;
+        }
         let mounts = Self {
             storage,
             registry,
             clock,
             system_ttls,
-            router: ArcSwap::from_pointee(Router::default()),
+            router,
+            identity,
             changes: Mutex::new(()),
             migrations: std::sync::Mutex::new(Vec::new()),
         };
@@ -168,6 +197,14 @@ impl Mounts {
     async fn build(&self, entry: MountEntry) -> Result<Mounted, Error> {
         let route = entry.route_path();
         let info = Arc::new(entry.info(self.system_ttls.0, self.system_ttls.1));
+        if entry.table == Table::Secrets && entry.kind == "identity" {
+            return Ok(Mounted {
+                entry,
+                info,
+                route,
+                backend: Some(self.identity.clone()),
+            });
+        }
         if BUILTIN.contains(&(entry.table, entry.kind.as_str())) {
             return Ok(Mounted {
                 entry,
@@ -239,7 +276,10 @@ impl Mounts {
             // Disabling what is not mounted succeeds, as in Vault.
             return Ok(());
         };
-        if target.backend.is_none() || target.entry.kind == "cubbyhole" {
+        if target.backend.is_none()
+            || target.entry.kind == "cubbyhole"
+            || target.entry.kind == "identity"
+        {
             return Err(Error::bad_request(format!(
                 "cannot unmount {:?}",
                 target.entry.route_path()

@@ -6,7 +6,11 @@ use std::fmt;
 use tresor_sdk::Factory;
 
 /// Types the core serves itself; they cannot be registered or mounted again.
-pub const BUILTIN: &[(Table, &str)] = &[(Table::Secrets, "system"), (Table::Auth, "token")];
+pub const BUILTIN: &[(Table, &str)] = &[
+    (Table::Secrets, "system"),
+    (Table::Secrets, "identity"),
+    (Table::Auth, "token"),
+];
 
 #[derive(Clone, Default)]
 pub struct Registry {

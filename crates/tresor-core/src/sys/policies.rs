@@ -126,7 +126,7 @@ pub async fn capabilities(
 ) -> Result<Response, Error> {
     let now = core.now();
     let policies = match of {
-        CapabilitiesOf::Caller => caller.entry.policies.clone(),
+        CapabilitiesOf::Caller => caller.entry.clone(),
         CapabilitiesOf::Token => {
             let token = SecretString::from(string_field(&req.data, "token")?.unwrap_or_default());
             let (_, entry) = state
@@ -134,7 +134,7 @@ pub async fn capabilities(
                 .lookup(&token, now)
                 .await?
                 .ok_or_else(|| Error::bad_request("invalid token"))?;
-            entry.policies
+            entry
         }
         CapabilitiesOf::Accessor => {
             let accessor = string_field(&req.data, "accessor")?.unwrap_or_default();
@@ -143,10 +143,10 @@ pub async fn capabilities(
                 .by_accessor(&accessor, now)
                 .await?
                 .ok_or_else(|| Error::bad_request("invalid accessor"))?;
-            entry.policies
+            entry
         }
     };
-    let acl = state.policies.acl(&policies);
+    let acl = state.acl_of(&policies);
     let paths = paths(&req.data)?;
     let mut data = Data::new();
     for path in &paths {
@@ -182,7 +182,8 @@ pub fn resultant_acl(state: &Unsealed, caller: &Caller) -> Response {
     }
     let mut exact = Data::new();
     let mut glob = Data::new();
-    for (pattern, caps) in state.policies.merged_rules(&caller.entry.policies) {
+    let (names, ctx) = state.policy_names_and_context(&caller.entry);
+    for (pattern, caps) in state.policies.merged_rules(&names, &ctx) {
         let names: Vec<&str> = caps.iter().map(|c| c.as_str()).collect();
         let entry = json!({ "capabilities": names });
         match pattern.strip_suffix('*') {

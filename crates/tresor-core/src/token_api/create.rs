@@ -255,6 +255,8 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
         kind,
         role: role.as_ref().map(|r| r.name.clone()),
         bound_cidrs: Vec::new(),
+        // A child acts for the same entity as its parent.
+        entity_id: parent.entity_id.clone(),
     };
     let token = ctx
         .state

@@ -50,6 +50,8 @@ pub struct TokenEntry {
     pub role: Option<String>,
     /// Client addresses the token may be used from (empty: any).
     pub bound_cidrs: Vec<tresor_sdk::token_params::Cidr>,
+    /// The identity entity behind the token (empty: none).
+    pub entity_id: String,
 }
 
 impl TokenEntry {
@@ -99,7 +101,7 @@ impl TokenEntry {
         d.insert("creation_time".into(), self.creation_time.into());
         d.insert("creation_ttl".into(), self.creation_ttl.into());
         d.insert("display_name".into(), self.display_name.clone().into());
-        d.insert("entity_id".into(), "".into());
+        d.insert("entity_id".into(), self.entity_id.clone().into());
         let expire = if self.expire_at == 0 {
             Value::Null
         } else {
@@ -138,10 +140,11 @@ impl TokenEntry {
             accessor: self.accessor.clone(),
             policies: self.policies.clone(),
             token_policies: self.policies.clone(),
+            identity_policies: Vec::new(),
             metadata: self.meta.clone().unwrap_or_default(),
             lease_duration: self.ttl_left(now),
             renewable: self.renewable,
-            entity_id: String::new(),
+            entity_id: self.entity_id.clone(),
             token_type: self.kind.as_str().to_owned(),
             orphan: self.orphan,
             num_uses: self.num_uses,
