@@ -15,6 +15,7 @@ mod task;
 pub use entry::{token_lease_id, LeaseEntry, Leased};
 pub(crate) use task::spawn;
 
+use entry::Deadline;
 use queue::Queue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -246,7 +247,7 @@ impl crate::Core {
 async fn read_deadlines(view: &View, ids: Vec<String>) -> Result<Vec<(String, i64)>, Error> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids.iter().filter(|id| valid_id(id)) {
-        let entry: Option<LeaseEntry> = get_json(view, &format!("id/{id}")).await?;
+        let entry: Option<Deadline> = get_json(view, &format!("id/{id}")).await?;
         if let Some(entry) = entry {
             out.push((entry.id, entry.expire_time));
         }

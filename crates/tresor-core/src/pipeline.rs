@@ -87,6 +87,11 @@ impl Core {
         };
         audit.set_caller(&caller);
         audit.log_request(state, None).await?;
+        // Is `foo/` a key or a folder? Vault refuses the question, and so do we (once the
+        // caller is known, so an anonymous probe learns nothing).
+        if req.path.ends_with('/') && req.operation == Operation::Update {
+            return Err(Error::bad_request("cannot write to a path ending in '/'"));
+        }
         let (wrap_ttl, id, path) = (req.wrap_ttl, req.id.clone(), req.path.clone());
         let answer = if sys::is_core_path(&req.path) {
             let op = sys::core_operation(state, &req);

@@ -59,8 +59,14 @@ async fn default_policy_opens_no_route_it_does_not_list() {
     for path in ROUTES {
         for op in OPS {
             let answer = t.call(*op, path, &token, json!({})).await;
+            // A write to a folder is malformed before it is anything else.
+            let expected = if path.ends_with('/') && *op == Operation::Update {
+                ErrorKind::BadRequest
+            } else {
+                ErrorKind::PermissionDenied
+            };
             assert!(
-                matches!(&answer, Err(e) if e.kind() == ErrorKind::PermissionDenied),
+                matches!(&answer, Err(e) if e.kind() == expected),
                 "{op:?} {path} with only the default policy: {answer:?}"
             );
         }

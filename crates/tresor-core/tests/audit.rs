@@ -142,7 +142,7 @@ async fn entries_hash_every_secret_and_match_audit_hash() {
     );
     assert_eq!(
         write["request"]["client_token"].as_str().unwrap(),
-        audit_hash(&t, "main/", &t.root).await,
+        audit_hash(&t, "main", &t.root).await,
         "the caller's token is hashed with the device key"
     );
     assert_eq!(write["request"]["mount_type"], "system");

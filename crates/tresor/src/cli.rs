@@ -2,8 +2,10 @@
 //! rewriting them to the double-dash form before clap sees them.
 
 use crate::commands;
+use crate::commands::audit::AuditArgs;
 use crate::commands::auth::AuthArgs;
 use crate::commands::kv_args::KvArgs;
+use crate::commands::lease::LeaseArgs;
 use crate::commands::login::LoginArgs;
 use crate::commands::policy::PolicyArgs;
 use crate::commands::rw;
@@ -57,6 +59,10 @@ pub enum Command {
     Secrets(SecretsArgs),
     /// Auth methods: enable, disable, list, tune.
     Auth(AuthArgs),
+    /// Leases of secrets and tokens: lookup, renew, revoke.
+    Lease(LeaseArgs),
+    /// Audit devices: enable, disable, list.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +218,8 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Command::Token(a) => commands::token::run(a).await,
             Command::Secrets(a) => commands::secrets::run(a).await,
             Command::Auth(a) => commands::auth::run(a).await,
+            Command::Lease(a) => commands::lease::run(a).await,
+            Command::Audit(a) => commands::audit::run(a).await,
         }
     })
 }
@@ -337,5 +345,44 @@ mod tests {
         };
         assert!(l.accessor && l.token.as_deref() == Some("abc"));
         assert!(matches!(parse(&["login", "-"]), Command::Login(_)));
+    }
+
+    #[test]
+    fn lease_and_audit_commands_parse() {
+        use crate::commands::audit::AuditCommand;
+        use crate::commands::lease::LeaseCommand;
+        let Command::Lease(l) = parse(&["lease", "revoke", "-prefix", "-sync", "auth/token"])
+        else {
+            panic!()
+        };
+        let LeaseCommand::Revoke(r) = l.cmd else {
+            panic!()
+        };
+        assert!(r.prefix && r.sync && !r.force && r.ids == ["auth/token"]);
+        let Command::Lease(l) = parse(&["lease", "renew", "-increment=1h", "-format=json", "a/b"])
+        else {
+            panic!()
+        };
+        let LeaseCommand::Renew(r) = l.cmd else {
+            panic!()
+        };
+        assert_eq!(r.increment.map(|d| d.0), Some(3_600_000_000_000));
+        assert_eq!(l.client.format, Some(Format::Json));
+        let Command::Audit(a) = parse(&[
+            "audit",
+            "enable",
+            "-path=logs",
+            "-local",
+            "file",
+            "file_path=/x",
+            "-",
+        ]) else {
+            panic!()
+        };
+        let AuditCommand::Enable(e) = a.cmd else {
+            panic!()
+        };
+        assert_eq!(e.path.as_deref(), Some("logs"));
+        assert!(e.local && e.args == ["file", "file_path=/x", "-"]);
     }
 }

@@ -1,6 +1,7 @@
 //! Client commands. Exit codes follow the Vault CLI: 0 success, 1 local error (bad
 //! input, no connection), 2 an error answered by the server.
 
+pub mod audit;
 pub mod auth;
 pub mod context;
 mod data_args;
@@ -10,6 +11,7 @@ pub mod kv_args;
 mod kv_metadata;
 mod kv_paths;
 mod kv_versions;
+pub mod lease;
 pub mod login;
 mod mounts;
 pub mod operator;

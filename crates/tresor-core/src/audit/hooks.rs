@@ -82,7 +82,7 @@ impl AuditCtx {
         };
         let (aresp, error) = match &answer {
             Ok(resp) => (Some(AuditResponse::from(resp)), None),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => recorded_error(e),
         };
         // A login's entries carry the token it made.
         let auth = auth.or_else(|| {
@@ -99,6 +99,29 @@ impl AuditCtx {
             .await
             .map_err(|_| unaudited())?;
         answer
+    }
+}
+
+/// How an error is recorded. A message that may echo the request (a bad request's
+/// details) goes into the response data, where the device hashes it, under a fixed
+/// `error`, as Vault does; a missing value (404) is an answer, not an error.
+fn recorded_error(e: &Error) -> (Option<AuditResponse>, Option<String>) {
+    let hashed = |fixed: &str, msg: String| {
+        let mut data = serde_json::Map::new();
+        data.insert("error".into(), msg.into());
+        (
+            Some(AuditResponse {
+                data: Some(serde_json::Value::Object(data)),
+                ..AuditResponse::default()
+            }),
+            Some(fixed.to_owned()),
+        )
+    };
+    match e {
+        Error::NotFound => (None, None),
+        Error::BadRequest(msg) | Error::TooLarge(msg) => hashed("invalid request", msg.clone()),
+        Error::Forbidden(msg) => hashed("permission denied", msg.clone()),
+        other => (None, Some(other.to_string())),
     }
 }
 

@@ -38,6 +38,14 @@ pub struct LeaseEntry {
     pub renewable: bool,
 }
 
+/// The part of a stored [`LeaseEntry`] that restoring the queue needs: decoding only
+/// this skips building the internal data's values.
+#[derive(Deserialize)]
+pub(super) struct Deadline {
+    pub id: String,
+    pub expire_time: i64,
+}
+
 impl fmt::Debug for LeaseEntry {
     /// The internal data names credentials: only its keys are shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,13 +60,23 @@ impl fmt::Debug for LeaseEntry {
 }
 
 impl LeaseEntry {
+    /// Seconds left; 0 for a lease that never expires.
     pub fn ttl_left(&self, now: i64) -> u64 {
+        if self.expire_time == 0 {
+            return 0;
+        }
         u64::try_from(self.expire_time.saturating_sub(now)).unwrap_or(0)
     }
 
     /// The `data` of `sys/leases/lookup`.
     pub fn lookup_data(&self, now: i64) -> Data {
-        let time = |t: i64| entry_time(t).map_or(Value::Null, Value::from);
+        let time = |t: i64| {
+            if t == 0 {
+                Value::Null
+            } else {
+                entry_time(t).map_or(Value::Null, Value::from)
+            }
+        };
         let mut d = Data::new();
         d.insert("expire_time".into(), time(self.expire_time));
         d.insert("id".into(), self.id.clone().into());
@@ -70,7 +88,7 @@ impl LeaseEntry {
         d.insert("path".into(), self.path.clone().into());
         d.insert(
             "renewable".into(),
-            (self.renewable && self.expire_time > now).into(),
+            (self.renewable && (self.expire_time == 0 || self.expire_time > now)).into(),
         );
         d.insert("ttl".into(), self.ttl_left(now).into());
         d

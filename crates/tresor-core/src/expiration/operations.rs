@@ -20,14 +20,15 @@ fn secs(d: Duration) -> i64 {
 }
 
 impl Unsealed {
-    /// Stores a new service token and, when it expires, its lease.
+    /// Stores a new service token and its lease (one that never expires for a token
+    /// without a TTL, as Vault lists every service token's lease).
     pub(crate) async fn create_token(
         &self,
         entry: &TokenEntry,
         id: Option<SecretString>,
     ) -> Result<SecretString, Error> {
         let token = self.tokens.create(entry, id).await?;
-        if entry.kind == TokenKind::Service && entry.expire_at != 0 {
+        if entry.kind == TokenKind::Service {
             let sid = self.tokens.storage_id(&token);
             self.expiration.put(&token_lease(&sid, entry, None)).await?;
         }
@@ -241,13 +242,11 @@ impl Unsealed {
 
     /// Revokes every lease under `prefix` (a folder of lease ids).
     pub(crate) async fn revoke_prefix(&self, prefix: &str, force: bool) -> Result<usize, Error> {
-        let mut folder = prefix.trim_start_matches('/').to_owned();
-        if !folder.is_empty() && !folder.ends_with('/') {
-            folder.push('/');
+        let mut folder = prefix.trim_matches('/').to_owned();
+        if folder.is_empty() || !valid_id(&folder) {
+            return Err(Error::bad_request("a prefix of lease ids is required"));
         }
-        if !folder.is_empty() && !valid_id(folder.trim_end_matches('/')) {
-            return Err(Error::bad_request("invalid prefix"));
-        }
+        folder.push('/');
         let ids = self.expiration.walk(&folder).await?;
         for id in &ids {
             self.revoke_lease(id, force).await.map_err(|e| {

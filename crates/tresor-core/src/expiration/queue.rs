@@ -12,9 +12,13 @@ pub struct Queue {
 
 impl Queue {
     /// Schedules `id` to expire at `at` (Unix seconds), replacing any earlier schedule.
-    /// True when this is now the earliest deadline (the waiting task must wake).
+    /// True when this is now the earliest deadline (the waiting task must wake). A lease
+    /// that never expires (`at` 0) is not queued.
     pub fn schedule(&mut self, id: &str, at: i64) -> bool {
         self.cancel(id);
+        if at == 0 {
+            return false;
+        }
         let id: Arc<str> = Arc::from(id);
         self.deadline_of.insert(id.clone(), at);
         self.by_deadline.insert((at, id));
@@ -85,10 +89,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_without_expiry_is_never_due() {
+        let mut q = Queue::default();
+        assert!(!q.schedule("forever", 0));
+        assert!(q.take_due(i64::MAX, 10).is_empty());
+        assert_eq!(q.len(), 0);
+    }
+
+    #[test]
     fn take_due_is_bounded() {
         let mut q = Queue::default();
         for i in 0..10 {
-            q.schedule(&format!("l{i}"), i);
+            q.schedule(&format!("l{i}"), i + 1);
         }
         assert_eq!(q.take_due(100, 4).len(), 4);
         assert_eq!(q.len(), 6);

@@ -51,10 +51,11 @@ pub async fn route(state: &Unsealed, req: &Request) -> Option<Result<Response, E
     if req.operation != Update {
         return Some(Err(Error::UnsupportedOperation));
     }
-    if rest.ends_with('/') {
-        return Some(Err(Error::bad_request(
-            "cannot write to a path ending in '/'",
-        )));
+    // A prefix revocation names its prefix: an empty one is no route, never "everything".
+    if matches!(action, Action::RevokePrefix | Action::RevokeForce)
+        && rest.trim_matches('/').is_empty()
+    {
+        return Some(Err(Error::UnsupportedPath));
     }
     let now = unix_now(state);
     Some(match action {
@@ -116,15 +117,12 @@ async fn renew(state: &Unsealed, req: &Request, rest: &str, now: i64) -> Result<
 }
 
 /// `sync` (default true) is accepted; revocation is always done before answering, and an
-/// asynchronous request is answered `202` as Vault does.
+/// asynchronous request is answered `202` with no body, as Vault does.
 fn answer(req: &Request) -> Result<Response, Error> {
     if bool_field(&req.data, "sync")?.unwrap_or(true) {
         Ok(Response::empty())
     } else {
-        Ok(Response {
-            status: Some(202),
-            ..Response::empty()
-        })
+        Ok(Response::status_only(202))
     }
 }
 
