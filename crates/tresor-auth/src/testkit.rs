@@ -50,6 +50,7 @@ impl Harness {
             ..MountInfo::default()
         };
         let backend = factory(MountContext {
+            system: Arc::new(tresor_sdk::NoSystemView),
             storage: storage.clone(),
             info: mount.clone(),
             clock: clock.clone(),

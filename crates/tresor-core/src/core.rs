@@ -70,6 +70,7 @@ pub(crate) struct Unsealed {
     pub clock: Arc<dyn Clock>,
     pub audit: crate::audit::Audit,
     pub identity: tresor_identity::IdentityStore,
+    pub password_policies: Arc<crate::password_policies::PasswordPolicies>,
 }
 
 /// Progress of the multi-step lifecycle operations; one lock serialises them all.

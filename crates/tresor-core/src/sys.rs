@@ -6,6 +6,7 @@ mod init;
 mod keys;
 mod leases;
 mod mounts;
+mod password_policies;
 mod policies;
 mod rekey;
 mod seal;
@@ -211,6 +212,9 @@ async fn prefixed(
                 _ => Err(Error::UnsupportedOperation),
             });
         }
+    }
+    if let Some(answer) = password_policies::route(state, req).await {
+        return Some(answer);
     }
     if let Some(answer) = audit::route(state, req).await {
         return Some(answer);

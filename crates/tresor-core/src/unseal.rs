@@ -105,6 +105,7 @@ impl Core {
             Ok(state) => {
                 let state = Arc::new(state);
                 crate::expiration::spawn(&state, self.config.clock.clone());
+                crate::periodic::spawn(&state);
                 self.unsealed.store(Some(state));
                 tracing::info!("core unsealed");
                 Ok(())
@@ -158,6 +159,9 @@ impl Core {
             identity.clone(),
             Arc::new(crate::identity::LiveAuthMounts(router.clone())),
         ));
+        let password_policies = Arc::new(crate::password_policies::PasswordPolicies::new(
+            self.barrier.clone(),
+        ));
         let mounts = Mounts::load(
             self.barrier.clone(),
             self.config.registry.clone(),
@@ -165,6 +169,7 @@ impl Core {
             (self.config.default_lease_ttl, self.config.max_lease_ttl),
             router,
             identity_backend,
+            password_policies.clone(),
         )
         .await?;
         let policies = Policies::load(
@@ -179,6 +184,7 @@ impl Core {
             mounts,
             policies,
             identity,
+            password_policies,
             expiration: crate::expiration::Expiration::new(self.barrier.clone()),
             clock: self.config.clock.clone(),
             audit: crate::audit::Audit::load(

@@ -21,7 +21,9 @@ pub mod token_params;
 pub use clock::{parse_rfc3339, rfc3339, Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind};
 pub use lease::{LeaseRequest, SecretLease};
-pub use logical::{BackendRequest, Factory, LogicalBackend, MountContext, MountInfo};
+pub use logical::{
+    BackendRequest, Factory, LogicalBackend, MountContext, MountInfo, NoSystemView, SystemView,
+};
 pub use login::Login;
 pub use request::{Operation, Request};
 pub use response::{Auth, Response, WrapInfo};

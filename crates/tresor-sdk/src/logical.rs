@@ -51,6 +51,28 @@ impl fmt::Debug for BackendRequest<'_> {
     }
 }
 
+/// What the core offers every backend beyond its own storage.
+#[async_trait]
+pub trait SystemView: Send + Sync + fmt::Debug {
+    /// A password generated from the named policy (`sys/policies/password/<name>`); an
+    /// empty name is the default policy (20 characters, at least one lowercase letter,
+    /// uppercase letter, digit and `-`, as Vault's).
+    async fn generate_password(&self, policy: &str) -> Result<tresor_crypto::SecretString, Error>;
+}
+
+/// A system view with no password policies (tests, tools).
+#[derive(Debug, Default)]
+pub struct NoSystemView;
+
+#[async_trait]
+impl SystemView for NoSystemView {
+    async fn generate_password(&self, policy: &str) -> Result<tresor_crypto::SecretString, Error> {
+        Err(Error::bad_request(format!(
+            "password policy {policy:?} does not exist"
+        )))
+    }
+}
+
 /// What a backend is built from when it is mounted.
 #[derive(Clone)]
 pub struct MountContext {
@@ -58,6 +80,7 @@ pub struct MountContext {
     pub storage: View,
     pub info: MountInfo,
     pub clock: Arc<dyn Clock>,
+    pub system: Arc<dyn SystemView>,
 }
 
 impl fmt::Debug for MountContext {
@@ -104,6 +127,12 @@ pub trait LogicalBackend: Send + Sync + fmt::Debug {
     /// Revokes the secret behind a lease this backend issued (drops a database user...).
     /// An error keeps the lease, and the revocation is retried.
     async fn revoke_secret(&self, _req: &LeaseRequest<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Called by the core every few seconds while unsealed (and by tests on demand): the
+    /// place for scheduled work such as rotating static credentials. Errors are logged.
+    async fn periodic(&self) -> Result<(), Error> {
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tresor_crypto::random;
-use tresor_sdk::{Clock, Error, LogicalBackend, MountContext};
+use tresor_sdk::{Clock, Error, LogicalBackend, MountContext, SystemView};
 use tresor_storage::{Backend, View};
 
 const TABLE_KEY: &str = "core/mounts";
@@ -49,6 +49,8 @@ pub struct Mounts {
     router: Arc<ArcSwap<Router>>,
     /// The backend of the `identity/` mount, made by the core.
     identity: Arc<dyn LogicalBackend>,
+    /// What the core offers backends (password policies).
+    system: Arc<dyn SystemView>,
     changes: Mutex<()>,
     /// Recent remounts by migration id (kept in memory; a bounded few).
     migrations: std::sync::Mutex<Vec<(String, String, String)>>,
@@ -146,6 +148,7 @@ impl Mounts {
         system_ttls: (Duration, Duration),
         router: Arc<ArcSwap<Router>>,
         identity: Arc<dyn LogicalBackend>,
+        system: Arc<dyn SystemView>,
     ) -> Result<Self, Error> {
         let mut entries: Vec<MountEntry> = match storage.get(TABLE_KEY).await? {
             Some(raw) => serde_json::from_slice(&raw)
@@ -175,6 +178,7 @@ impl Mounts {
             system_ttls,
             router,
             identity,
+            system,
             changes: Mutex::new(()),
             migrations: std::sync::Mutex::new(Vec::new()),
         };
@@ -220,6 +224,7 @@ impl Mounts {
             storage: View::new(self.storage.clone(), entry.storage_prefix()),
             info: entry.info(self.system_ttls.0, self.system_ttls.1),
             clock: self.clock.clone(),
+            system: self.system.clone(),
         };
         let backend = factory(ctx)?;
         backend.initialize().await?;
