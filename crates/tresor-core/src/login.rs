@@ -139,7 +139,11 @@ impl Core {
             role: None,
             bound_cidrs: login.bound_cidrs,
             entity_id: state
-                .login_entity(&mounted.entry, &login.alias_name, login.metadata.clone())
+                .login_entity(
+                    &mounted.entry,
+                    &login.alias_name,
+                    login.alias_metadata.clone(),
+                )
                 .await?
                 .unwrap_or_default(),
         };

@@ -21,8 +21,10 @@ pub struct Login {
     pub token_type: String,
     pub renewable: bool,
     pub no_default_policy: bool,
-    /// The user's name within the method (the identity alias, later).
+    /// The user's name within the method: the identity alias the token's entity has.
     pub alias_name: String,
+    /// Metadata of that alias (AppRole: `role_name`; userpass: none), as Vault.
+    pub alias_metadata: BTreeMap<String, String>,
     /// Client addresses the token may be used from (empty: any).
     pub bound_cidrs: Vec<crate::token_params::Cidr>,
 }

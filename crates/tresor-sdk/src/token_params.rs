@@ -404,6 +404,7 @@ impl TokenParams {
             renewable: true,
             no_default_policy: self.no_default_policy,
             alias_name: alias_name.to_owned(),
+            alias_metadata: BTreeMap::new(),
             bound_cidrs: self.bound_cidrs.clone(),
         }
     }

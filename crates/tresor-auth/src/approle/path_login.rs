@@ -56,8 +56,11 @@ pub async fn login(
         consume(ar, p).await?;
     }
     metadata.insert("role_name".to_owned(), role.name.clone());
+    let mut login = role.token.login("", &role.role_id, metadata);
+    login.alias_metadata =
+        std::collections::BTreeMap::from([("role_name".to_owned(), role.name.clone())]);
     Ok(Response {
-        login: Some(role.token.login("", &role.role_id, metadata)),
+        login: Some(login),
         ..Response::default()
     })
 }

@@ -7,9 +7,24 @@ use tresor_sdk::{Data, Error, Response, Value};
 
 pub fn lookup_self(ctx: &Ctx<'_>) -> Result<Response, Error> {
     let c = ctx.caller;
-    Ok(Response::data(
+    Ok(Response::data(with_identity(
+        ctx,
+        &c.entry,
         c.entry.lookup_data(c.token.expose(), ctx.now()),
-    ))
+    )))
+}
+
+/// A token with an entity that brings policies shows them, as Vault's lookups do.
+fn with_identity(ctx: &Ctx<'_>, entry: &crate::tokens::TokenEntry, mut data: Data) -> Data {
+    let extra = ctx.state.identity_policies(entry);
+    if !extra.is_empty() {
+        data.insert("identity_policies".into(), Value::from(extra));
+        data.insert(
+            "external_namespace_policies".into(),
+            Value::Object(Data::new()),
+        );
+    }
+    data
 }
 
 pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, Error> {
@@ -23,7 +38,8 @@ pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, Error> {
         .lookup(&token, ctx.now())
         .await?
         .ok_or_else(|| Error::Forbidden("bad token".to_owned()))?;
-    Ok(Response::data(entry.lookup_data(token.expose(), ctx.now())))
+    let data = entry.lookup_data(token.expose(), ctx.now());
+    Ok(Response::data(with_identity(ctx, &entry, data)))
 }
 
 pub async fn lookup_accessor(ctx: &Ctx<'_>) -> Result<Response, Error> {
@@ -34,7 +50,8 @@ pub async fn lookup_accessor(ctx: &Ctx<'_>) -> Result<Response, Error> {
         .by_accessor(&accessor, ctx.now())
         .await?
         .ok_or_else(|| Error::bad_request("invalid accessor"))?;
-    Ok(Response::data(entry.lookup_data("", ctx.now())))
+    let data = entry.lookup_data("", ctx.now());
+    Ok(Response::data(with_identity(ctx, &entry, data)))
 }
 
 pub async fn accessors(ctx: &Ctx<'_>) -> Result<Response, Error> {
