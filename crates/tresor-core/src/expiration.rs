@@ -39,7 +39,13 @@ pub struct Expiration {
     queue: Mutex<Queue>,
     wake: Arc<Notify>,
     restored: AtomicBool,
+    /// Failed revocations so far, by lease: each retry waits twice as long.
+    failures: Mutex<std::collections::HashMap<String, u32>>,
 }
+
+/// The first retry of a failed revocation, and the longest wait between retries.
+const RETRY_FIRST_SECS: i64 = 30;
+const RETRY_MAX_SECS: i64 = 3600;
 
 fn owner_key(owner: &str, id: &str) -> String {
     format!(
@@ -55,6 +61,7 @@ impl Expiration {
             queue: Mutex::new(Queue::default()),
             wake: Arc::new(Notify::new()),
             restored: AtomicBool::new(false),
+            failures: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -125,12 +132,33 @@ impl Expiration {
         }
         self.view.batch(ops).await?;
         self.queue().cancel(&entry.id);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&entry.id);
         Ok(())
     }
 
-    /// Tries a failed revocation again later.
+    /// Schedules a lease again at `at` (it was renewed since it was queued).
     pub fn retry_at(&self, id: &str, at: i64) {
         self.schedule(id, at);
+    }
+
+    /// Counts a failed revocation and schedules the next try with exponential backoff
+    /// (30 s, 60 s, ... at most an hour); returns the delay in seconds. The lease stays
+    /// stored and listed in `sys/leases` meanwhile.
+    pub fn failed(&self, id: &str, now: i64) -> i64 {
+        let attempts = {
+            let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+            let n = failures.entry(id.to_owned()).or_insert(0);
+            *n = n.saturating_add(1);
+            *n
+        };
+        let delay = RETRY_FIRST_SECS
+            .saturating_mul(1i64 << attempts.saturating_sub(1).min(20))
+            .min(RETRY_MAX_SECS);
+        self.schedule(id, now.saturating_add(delay));
+        delay
     }
 
     /// One level of lease ids under `prefix` (a folder ends with `/`).

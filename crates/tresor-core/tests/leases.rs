@@ -300,11 +300,19 @@ async fn a_failed_revocation_is_retried_and_force_forgets() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Internal);
-    // The engine recovers: the retry revokes.
+    // Retries back off: 30 s after the first failure, then 60 s after the second.
+    clock.advance(Duration::from_secs(29));
+    assert_eq!(t.core.expire_leases().await.unwrap(), 0);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(t.core.expire_leases().await.unwrap(), 0, "fails again");
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(t.core.expire_leases().await.unwrap(), 0);
+    assert!(lookup(&t, &id).await.is_ok(), "still listed while it fails");
+    // The engine recovers: the next retry revokes.
     t.root_call(Operation::Update, "db/config", json!({"ttl": 60}))
         .await
         .unwrap();
-    clock.advance(Duration::from_secs(60));
+    clock.advance(Duration::from_secs(1));
     assert_eq!(t.core.expire_leases().await.unwrap(), 1);
     assert_eq!(revoked(&t).await, ["user-1"]);
 

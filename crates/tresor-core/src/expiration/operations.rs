@@ -12,9 +12,6 @@ use tresor_crypto::{random, SecretString};
 use tresor_sdk::duration::format_go;
 use tresor_sdk::{Data, Error, LeaseRequest, LogicalBackend, Response, SecretLease};
 
-/// How long a failed revocation waits before it is tried again.
-const RETRY_SECS: i64 = 30;
-
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -313,8 +310,8 @@ impl Unsealed {
                     Ok(()) => revoked += 1,
                     Err(e) if e.kind() == tresor_sdk::ErrorKind::Sealed => return Err(e),
                     Err(e) => {
-                        tracing::warn!(lease = %id, error = %e, "revocation at expiry failed; retrying");
-                        self.expiration.retry_at(&id, now + RETRY_SECS);
+                        let delay = self.expiration.failed(&id, now);
+                        tracing::warn!(lease = %id, error = %e, retry_in_secs = delay, "revocation at expiry failed");
                     }
                 }
             }
