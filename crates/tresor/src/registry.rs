@@ -10,6 +10,16 @@ pub fn registry() -> Registry {
         "cubbyhole",
         tresor_engines::cubbyhole_factory,
     );
+    r.register(
+        Table::Secrets,
+        "database",
+        tresor_database::database_factory,
+    );
+    r.register(
+        Table::Secrets,
+        "rabbitmq",
+        tresor_database::rabbitmq_factory,
+    );
     r.register(Table::Auth, "userpass", tresor_auth::userpass_factory);
     r.register(Table::Auth, "approle", tresor_auth::approle_factory);
     r
