@@ -87,6 +87,7 @@ impl Harness {
             mount: &self.mount,
             token_hash: None,
             client_addr,
+            display_name: "token",
         };
         if op == Operation::Update && self.backend.exists(&req).await? == Some(false) {
             req.operation = Operation::Create;

@@ -57,6 +57,7 @@ impl Core {
             mount: &mounted.info,
             token_hash: None,
             client_addr: req.client_addr.as_deref(),
+            display_name: "",
         };
         let mut resp = backend.handle(&breq).await?;
         if let Some(login) = resp.login.take() {

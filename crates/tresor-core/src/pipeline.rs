@@ -154,6 +154,7 @@ impl Core {
             path: req.path.clone(),
         })?;
         let sid = caller.sid.clone();
+        let display_name = caller.entry.display_name.clone();
         let mut breq = BackendRequest {
             id: &req.id,
             operation: req.operation,
@@ -162,6 +163,7 @@ impl Core {
             mount: &mounted.info,
             token_hash: Some(&sid),
             client_addr: req.client_addr.as_deref(),
+            display_name: &display_name,
         };
         if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {
             breq.operation = Operation::Create;

@@ -166,7 +166,7 @@ impl RabbitMq {
             (Route::Role, Read | Operation::Head) => path_roles::read(self, name).await,
             (Route::Role, Delete) => path_roles::delete(self, name).await,
             (Route::Role, _) => path_roles::write(self, name, f).await,
-            (Route::Creds, _) => path_creds::issue(self, name).await,
+            (Route::Creds, _) => path_creds::issue(self, name, req.display_name).await,
         }
     }
 }

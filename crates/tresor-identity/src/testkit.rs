@@ -147,6 +147,7 @@ impl Harness {
             mount: &self.info,
             token_hash: None,
             client_addr: None,
+            display_name: "token",
         };
         self.backend.handle(&req).await
     }

@@ -35,6 +35,9 @@ pub struct BackendRequest<'a> {
     pub token_hash: Option<&'a str>,
     /// The client's IP address, for CIDR-bound credentials.
     pub client_addr: Option<&'a str>,
+    /// The caller's token display name (`token`, `userpass-alice`), which generated
+    /// usernames carry; empty for logins.
+    pub display_name: &'a str,
 }
 
 impl fmt::Debug for BackendRequest<'_> {

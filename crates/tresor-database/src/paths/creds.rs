@@ -16,6 +16,7 @@ use tresor_sdk::{BackendRequest, Data, Error, Response, SecretLease};
 
 /// The token display name for generated usernames: the request carries none, so every
 /// caller counts as Vault's root token does (`token`).
+/// The display name used when the caller has none.
 pub const DISPLAY_NAME: &str = "token";
 
 /// Vault's answer for a role a connection does not list in `allowed_roles`.
@@ -53,7 +54,11 @@ pub async fn create(
         &template
     };
     let inputs = username::Inputs {
-        display_name: DISPLAY_NAME,
+        display_name: if req.display_name.is_empty() {
+            DISPLAY_NAME
+        } else {
+            req.display_name
+        },
         role_name: name,
         unix: db.clock.unix(),
     };

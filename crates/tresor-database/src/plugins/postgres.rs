@@ -70,6 +70,7 @@ impl Postgres {
         let pool = self.pool()?;
         let mut outcome = transaction(&pool, &statements).await;
         if outcome.as_ref().is_err_and(PgError::is_connection_lost) {
+            pool.drop_idle();
             outcome = transaction(&pool, &statements).await;
         }
         outcome.map_err(fail)
@@ -222,6 +223,7 @@ impl DatabasePlugin for Postgres {
         let pool = self.pool()?;
         let mut outcome = default_drop(&pool, username).await;
         if outcome.as_ref().is_err_and(PgError::is_connection_lost) {
+            pool.drop_idle();
             outcome = default_drop(&pool, username).await;
         }
         let root = self.root_password();

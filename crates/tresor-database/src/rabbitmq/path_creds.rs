@@ -23,16 +23,23 @@ async fn connection(rmq: &RabbitMq) -> Result<Connection, Error> {
     })
 }
 
-fn username(rmq: &RabbitMq, conn: &Connection, role_name: &str) -> Result<String, Error> {
+fn username(
+    rmq: &RabbitMq,
+    conn: &Connection,
+    role_name: &str,
+    display_name: &str,
+) -> Result<String, Error> {
     let template = if conn.username_template.is_empty() {
         DEFAULT_USERNAME_TEMPLATE
     } else {
         &conn.username_template
     };
     let inputs = Inputs {
-        // Backends are not told the caller's token display name: `token` stands in, as
-        // for the database engine (and as Vault names a root token's users).
-        display_name: "token",
+        display_name: if display_name.is_empty() {
+            "token"
+        } else {
+            display_name
+        },
         role_name,
         unix: rmq.clock.unix(),
     };
@@ -69,12 +76,12 @@ async fn grant(api: &Management<'_>, role: &Role, user: &str) -> Result<(), Erro
     Ok(())
 }
 
-pub async fn issue(rmq: &RabbitMq, role_name: &str) -> Result<Response, Error> {
+pub async fn issue(rmq: &RabbitMq, role_name: &str, display_name: &str) -> Result<Response, Error> {
     let role = model::load_role(&rmq.storage, role_name)
         .await?
         .ok_or_else(|| Error::bad_request(format!("unknown role: {role_name}")))?;
     let conn = connection(rmq).await?;
-    let user = username(rmq, &conn, role_name)?;
+    let user = username(rmq, &conn, role_name, display_name)?;
     let password = password(rmq, &conn).await?;
     let api = Management::new(&rmq.http, &conn)?;
 

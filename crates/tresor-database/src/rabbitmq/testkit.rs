@@ -84,6 +84,7 @@ impl Harness {
             mount: &self.mount,
             token_hash: None,
             client_addr: Some("127.0.0.1"),
+            display_name: "token",
         };
         self.backend.handle(&req).await
     }

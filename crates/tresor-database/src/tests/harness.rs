@@ -88,6 +88,7 @@ impl Harness {
             mount: &self.mount,
             token_hash: None,
             client_addr: Some("127.0.0.1"),
+            display_name: "token",
         };
         if op == Operation::Update && self.backend.exists(&req).await? == Some(false) {
             req.operation = Operation::Create;

@@ -230,6 +230,12 @@ impl Pool {
         }
     }
 
+    /// Forgets every idle connection: when one was found dead, its siblings (opened at
+    /// the same time, ended by the same restart) likely are too.
+    pub fn drop_idle(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// A live connection: an idle one, else a new one.
     pub async fn get(&self) -> Result<Conn<'_>, PgError> {
         let permit = self

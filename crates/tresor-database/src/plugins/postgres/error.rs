@@ -29,8 +29,16 @@ impl From<RenderError> for PgError {
 
 impl PgError {
     /// Whether the connection broke (worth one retry on a new connection).
+    /// A server that terminated the session (SQLSTATE 57P01-57P03: an administrator or a
+    /// restart ended it) counts too: nothing of the failed call was committed.
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self, PgError::Db(e) if e.as_db_error().is_none() && e.is_closed())
+        match self {
+            PgError::Db(e) => match e.as_db_error() {
+                None => e.is_closed(),
+                Some(db) => db.code().code().starts_with("57P"),
+            },
+            _ => false,
+        }
     }
 
     /// A 400 saying `context: <cause>`, with `secrets` redacted.
