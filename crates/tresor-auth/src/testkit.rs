@@ -88,6 +88,7 @@ impl Harness {
             token_hash: None,
             client_addr,
             display_name: "token",
+            peer_certificates: &[],
         };
         if op == Operation::Update && self.backend.exists(&req).await? == Some(false) {
             req.operation = Operation::Create;

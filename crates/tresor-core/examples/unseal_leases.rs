@@ -11,7 +11,8 @@
 //! large batches and seals; each measurement then runs in a fresh child process, so its
 //! memory figures hold only what unseal and restore allocate. Options:
 //! `--leases N` (default 100000), `--runs R` measurements on the same store (default 1),
-//! `--dir D` keep the store in `D` and reuse it when it already holds N leases,
+//! `--dir D` keep the store in `D` and reuse it while it holds N leases none of which
+//! has expired yet (the first expiries come 2 hours after it was filled),
 //! `--cold` drop the page cache before each measurement (needs root).
 #![allow(
     clippy::unwrap_used,
@@ -74,6 +75,10 @@ struct Meta {
     unseal_key: String,
     root_token: String,
     sample_lease: String,
+    /// Unix seconds before which no lease expires: a store is reused only until then,
+    /// as the expiration task revokes what falls due.
+    #[serde(default)]
+    fresh_until: i64,
 }
 
 fn main() {
@@ -89,7 +94,8 @@ fn main() {
     }
     let temp = tempfile::tempdir().unwrap();
     let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_owned());
-    let reuse = read_meta(&dir).is_some_and(|m| m.leases == args.leases);
+    let reuse = read_meta(&dir)
+        .is_some_and(|m| m.leases == args.leases && m.fresh_until > unix_now() + 600);
     if reuse {
         println!(
             "reusing the store in {} ({} leases)",
@@ -127,6 +133,13 @@ fn main() {
         rows.push(serde_json::from_str::<Measured>(line.trim()).unwrap());
     }
     print_table(args.leases, args.cold, &rows);
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn read_meta(dir: &Path) -> Option<Meta> {
@@ -192,12 +205,15 @@ impl Rng {
     }
 }
 
+/// The first expiry, after the store is filled; expiries spread over the next 24 hours.
+const FIRST_EXPIRY_SECS: i64 = 2 * 3600;
+
 /// One lease of a realistic mix: 50 % database credentials, 20 % cloud credentials,
 /// 30 % service tokens; secrets belong to one of 2,000 tokens; expiries are spread over
-/// the next 1 to 7 hours.
+/// 2 to 26 hours from now.
 fn lease(rng: &mut Rng, owners: &[String], now: i64) -> LeaseEntry {
     let issue_time = now - rng.below(3600) as i64;
-    let expire_time = now + 3600 + rng.below(6 * 3600) as i64;
+    let expire_time = now + FIRST_EXPIRY_SECS + rng.below(24 * 3600) as i64;
     let kind = rng.below(10);
     let (id, path, leased, owner, internal) = if kind < 7 {
         let (path, accessor, rel) = if kind < 5 {
@@ -249,10 +265,7 @@ async fn fill(dir: &Path, n: usize) {
         .unwrap();
     let key = init.shares.first().unwrap().clone();
     core.unseal_with_key(&key).await.unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = unix_now();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ n as u64);
     let owners: Vec<String> = (0..2_000).map(|_| rng.hex(64)).collect();
     let mut sample_lease = String::new();
@@ -273,6 +286,7 @@ async fn fill(dir: &Path, n: usize) {
         unseal_key: hex::encode(key.expose()),
         root_token: init.root_token.expose().to_owned(),
         sample_lease,
+        fresh_until: now + FIRST_EXPIRY_SECS,
     };
     std::fs::write(dir.join(META), serde_json::to_vec(&meta).unwrap()).unwrap();
 }

@@ -58,6 +58,7 @@ impl Core {
             token_hash: None,
             client_addr: req.client_addr.as_deref(),
             display_name: "",
+            peer_certificates: &req.peer_certificates,
         };
         let mut resp = backend.handle(&breq).await?;
         if let Some(login) = resp.login.take() {

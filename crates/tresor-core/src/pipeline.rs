@@ -164,6 +164,7 @@ impl Core {
             token_hash: Some(&sid),
             client_addr: req.client_addr.as_deref(),
             display_name: &display_name,
+            peer_certificates: &req.peer_certificates,
         };
         if breq.operation == Operation::Update && backend.exists(&breq).await? == Some(false) {
             breq.operation = Operation::Create;

@@ -140,6 +140,7 @@ pub fn decode(
         token: token(headers),
         client_addr: None,
         wrap_ttl: wrap_ttl(headers)?,
+        peer_certificates: std::sync::Arc::default(),
     })
 }
 

@@ -43,6 +43,9 @@ async fn handle(State(core): State<Arc<Core>>, req: HttpRequest<Body>) -> Respon
         .extensions
         .get::<crate::ClientAddr>()
         .map(|a| a.0.clone());
+    if let Some(certs) = parts.extensions.get::<crate::PeerCertificates>() {
+        request.peer_certificates = certs.0.clone();
+    }
     // Debug level: at the default info level the span costs nothing per request.
     let span = tracing::debug_span!(
         "request",

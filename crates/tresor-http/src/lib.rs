@@ -5,6 +5,7 @@
 //! status codes in exactly one place ([`error::error_response`]).
 #![forbid(unsafe_code)]
 
+mod client_cert;
 mod decode;
 mod encode;
 pub mod error;
@@ -18,6 +19,11 @@ pub use handler::router;
 /// The address of the connection's peer, put on each request by the listener.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
+
+/// The client certificate chain of a TLS connection (DER, leaf first), put on each
+/// request by the listener; empty without TLS or without a client certificate.
+#[derive(Debug, Clone, Default)]
+pub struct PeerCertificates(pub std::sync::Arc<Vec<Vec<u8>>>);
 
 /// Request bodies larger than this are refused with 413, before they are parsed.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;

@@ -39,12 +39,12 @@ pub async fn serve(
         let app = app
             .clone()
             .layer(axum::Extension(crate::ClientAddr(peer.ip().to_string())));
-        let service = TowerToHyperService::new(app);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let builder = Builder::new(TokioExecutor::new());
             let result = match acceptor {
                 None => {
+                    let service = TowerToHyperService::new(app);
                     builder
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .await
@@ -52,6 +52,15 @@ pub async fn serve(
                 Some(acceptor) => {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
+                            let chain: Vec<Vec<u8>> = tls
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .map(|certs| certs.iter().map(|c| c.as_ref().to_vec()).collect())
+                                .unwrap_or_default();
+                            let app = app
+                                .layer(axum::Extension(crate::PeerCertificates(Arc::new(chain))));
+                            let service = TowerToHyperService::new(app);
                             builder
                                 .serve_connection_with_upgrades(TokioIo::new(tls), service)
                                 .await

@@ -148,6 +148,7 @@ impl Harness {
             token_hash: None,
             client_addr: None,
             display_name: "token",
+            peer_certificates: &[],
         };
         self.backend.handle(&req).await
     }

@@ -38,6 +38,8 @@ pub struct BackendRequest<'a> {
     /// The caller's token display name (`token`, `userpass-alice`), which generated
     /// usernames carry; empty for logins.
     pub display_name: &'a str,
+    /// The TLS client certificate chain (DER, leaf first; empty without one), unverified.
+    pub peer_certificates: &'a [Vec<u8>],
 }
 
 impl fmt::Debug for BackendRequest<'_> {

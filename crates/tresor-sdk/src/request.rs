@@ -51,6 +51,9 @@ pub struct Request {
     pub client_addr: Option<String>,
     /// `X-Vault-Wrap-TTL`: answer with a wrapping token instead of the response.
     pub wrap_ttl: Option<std::time::Duration>,
+    /// The client certificate chain the TLS connection presented (DER, leaf first),
+    /// unverified: the `cert` auth method checks it against its own trust.
+    pub peer_certificates: std::sync::Arc<Vec<Vec<u8>>>,
 }
 
 impl fmt::Debug for Request {
@@ -64,6 +67,7 @@ impl fmt::Debug for Request {
             .field("token", &self.token)
             .field("client_addr", &self.client_addr)
             .field("wrap_ttl", &self.wrap_ttl)
+            .field("peer_certificates", &self.peer_certificates.len())
             .finish()
     }
 }
@@ -78,6 +82,7 @@ impl Request {
             token: None,
             client_addr: None,
             wrap_ttl: None,
+            peer_certificates: std::sync::Arc::default(),
         }
     }
 

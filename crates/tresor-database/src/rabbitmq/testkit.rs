@@ -85,6 +85,7 @@ impl Harness {
             token_hash: None,
             client_addr: Some("127.0.0.1"),
             display_name: "token",
+            peer_certificates: &[],
         };
         self.backend.handle(&req).await
     }

@@ -89,6 +89,7 @@ impl Harness {
             token_hash: None,
             client_addr: Some("127.0.0.1"),
             display_name: "token",
+            peer_certificates: &[],
         };
         if op == Operation::Update && self.backend.exists(&req).await? == Some(false) {
             req.operation = Operation::Create;
