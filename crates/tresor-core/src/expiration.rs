@@ -28,8 +28,8 @@ use tresor_storage::{Backend, Op, View};
 /// Leases revoked per pass of the task, so one pass never holds the state for long.
 const BATCH: usize = 256;
 /// Restore reads lease entries in chunks of this many, with this many chunks in flight.
-/// On two cores 4 readers restored 100k leases 3x faster than one; 8 gained little more
-/// and held more memory (`examples/unseal_leases.rs`, bench/RESULTS.md).
+/// On two cores 4 readers restored 100k leases 2-3x faster than one; 8 gained little
+/// more and held more memory (`examples/unseal_leases.rs`, bench/RESULTS.md).
 const RESTORE_CHUNK: usize = 512;
 const RESTORE_READERS: usize = 4;
 
@@ -213,7 +213,7 @@ impl Expiration {
     /// Rebuilds the queue from storage; returns how many leases were scheduled.
     ///
     /// Entries are read in chunks by a few tasks at once: one read at a time would leave
-    /// storage waiting on each round trip (a million leases took minutes), while a chunk
+    /// storage waiting on each round trip (a million leases took 81 s), while a chunk
     /// is opened and decoded as the next ones are read.
     pub async fn restore(&self) -> Result<usize, Error> {
         let mut ids = self.walk("").await?.into_iter();

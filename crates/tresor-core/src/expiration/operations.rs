@@ -158,10 +158,17 @@ impl Unsealed {
         let left = u64::try_from(entry.issue_time.saturating_add(secs(max)) - now).unwrap_or(0);
         let granted = wanted.as_secs().min(left);
         let mut resp = Response::empty();
-        if granted < wanted.as_secs() {
+        // The warning compares with what the client asked for (an engine may already
+        // have capped its own answer).
+        let asked = if increment.is_zero() {
+            wanted
+        } else {
+            increment
+        };
+        if granted < asked.as_secs() {
             resp.warnings.push(format!(
                 "TTL of {:?} exceeded the effective max_ttl of {:?}; TTL value is capped accordingly",
-                format_go(wanted),
+                format_go(asked),
                 format_go(Duration::from_secs(granted))
             ));
         }

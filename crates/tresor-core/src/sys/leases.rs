@@ -128,8 +128,17 @@ fn answer(req: &Request) -> Result<Response, Error> {
 
 async fn revoke(state: &Unsealed, req: &Request, rest: &str) -> Result<Response, Error> {
     let id = lease_id(req, rest)?;
-    state.revoke_lease(&id, false).await?;
-    answer(req)
+    let sync = bool_field(&req.data, "sync")?.unwrap_or(true);
+    match state.revoke_lease(&id, false).await {
+        Ok(()) => answer(req),
+        // Asked to revoke in the background: a failure is retried later, as Vault does.
+        Err(e) if !sync && e.kind() != tresor_sdk::ErrorKind::Sealed => {
+            let delay = state.expiration.failed(&id, unix_now(state));
+            tracing::warn!(lease = %id, error = %e, retry_in_secs = delay, "revocation failed; retrying");
+            answer(req)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn prefix(

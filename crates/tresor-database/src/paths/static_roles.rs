@@ -163,6 +163,12 @@ pub async fn write(
     if role.db_name.is_empty() {
         return Err(Error::bad_request("database name is a required field"));
     }
+    // A static role takes over an existing account's password: only a connection that
+    // lists the role may do that (checked on every write, not only when reading creds).
+    let config = load_config(&db.storage, &role.db_name).await?;
+    if !config.allows(name) {
+        return Err(not_allowed(name));
+    }
     let username = f.str("username").unwrap_or("");
     if create && username.is_empty() {
         return Err(Error::bad_request(

@@ -196,3 +196,26 @@ async fn bad_static_roles_are_refused() {
     assert_eq!(err.messages(), vec!["no static role found for role name"]);
     pg::cleanup(&admin, &p).await;
 }
+
+#[tokio::test]
+async fn a_static_role_the_connection_does_not_allow_cannot_take_over_an_account() {
+    let (h, admin, p, svc) = setup().await;
+    h.write("config/main", json!({"allowed_roles": ["other"]}))
+        .await;
+
+    let err = h
+        .call(
+            Operation::Update,
+            "static-roles/sneaky",
+            json!({"db_name": "main", "username": svc, "rotation_period": 3600}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.messages(), vec!["\"sneaky\" is not an allowed role"]);
+    assert!(
+        pg::password_matches(&admin, &svc, "initial-pw").await,
+        "the account's password is untouched"
+    );
+    assert!(h.keys("static-role/").await.is_empty());
+    pg::cleanup(&admin, &p).await;
+}

@@ -96,8 +96,12 @@ pub(crate) fn settings(config: &ConnectionConfig) -> Result<Settings, Error> {
         }
         (url.host, url.port)
     };
-    if !username.is_empty() && password.is_empty() {
-        return Err(bad("password cannot be empty when username is set"));
+    // As Vault's Redis plugin: the engine manages ACL users, so it logs in as one.
+    if username.is_empty() {
+        return Err(bad("username cannot be empty"));
+    }
+    if password.is_empty() {
+        return Err(bad("password cannot be empty"));
     }
     let tls = if tls {
         let ca = option(config, "ca_cert").ok_or_else(|| bad("ca_cert cannot be empty"))?;
