@@ -114,6 +114,34 @@ impl Client {
             })?;
             builder = builder.add_root_certificate(cert);
         }
+        match (&settings.client_cert, &settings.client_key) {
+            (Some(cert), Some(key)) => {
+                let read = |p: &std::path::Path, what: &str| {
+                    std::fs::read(p).map_err(|e| {
+                        ApiError::Setup(format!("reading client {what} {}: {e}", p.display()))
+                    })
+                };
+                let mut pem = read(cert, "certificate")?;
+                pem.push(b'\n');
+                pem.extend(read(key, "key")?);
+                // The key's content never reaches an error message.
+                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+                    ApiError::Setup(format!(
+                        "the client certificate {} and key {} do not make a TLS identity",
+                        cert.display(),
+                        key.display()
+                    ))
+                })?;
+                builder = builder.identity(identity);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ApiError::Setup(
+                    "a client certificate needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"
+                        .to_owned(),
+                ))
+            }
+        }
         let http = builder
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;

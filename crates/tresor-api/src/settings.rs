@@ -8,6 +8,10 @@ pub struct Settings {
     pub token: Option<SecretString>,
     pub ca_cert: Option<PathBuf>,
     pub skip_verify: bool,
+    /// A client certificate and its key (PEM files) for TLS client authentication
+    /// (`VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`): the `cert` auth method's login.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// `TRESOR_<name>` first, then `VAULT_<name>`; empty values count as unset.
@@ -41,6 +45,8 @@ impl Settings {
             token,
             ca_cert: env("CACERT").map(PathBuf::from),
             skip_verify: env("SKIP_VERIFY").is_some_and(|v| truthy(&v)),
+            client_cert: env("CLIENT_CERT").map(PathBuf::from),
+            client_key: env("CLIENT_KEY").map(PathBuf::from),
         }
     }
 }

@@ -26,6 +26,12 @@ pub struct ClientArgs {
     #[arg(long = "tls-skip-verify", global = true, num_args = 0..=1, require_equals = true,
           default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub tls_skip_verify: Option<bool>,
+    /// A PEM client certificate for TLS client authentication (overrides VAULT_CLIENT_CERT).
+    #[arg(long = "client-cert", global = true, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's PEM private key (overrides VAULT_CLIENT_KEY).
+    #[arg(long = "client-key", global = true, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
     /// Output format: table, json or yaml (default: VAULT_FORMAT, else table).
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
@@ -61,6 +67,12 @@ impl ClientArgs {
         }
         if let Some(skip) = self.tls_skip_verify {
             settings.skip_verify = skip;
+        }
+        if let Some(cert) = &self.client_cert {
+            settings.client_cert = Some(cert.clone());
+        }
+        if let Some(key) = &self.client_key {
+            settings.client_key = Some(key.clone());
         }
         let client = Client::new(settings).map_err(|e| fail("Error creating the client", &e))?;
         Ok(Ctx { client, format })
