@@ -95,6 +95,22 @@ impl Backend for Barrier {
         self.physical.list(prefix).await
     }
 
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let keyring = self.keyring()?;
+        let rows = self.physical.scan(prefix, after, limit).await?;
+        rows.into_iter()
+            .map(|(k, sealed)| match keyring.open(&k, &sealed) {
+                Ok(plain) => Ok((k, plain)),
+                Err(_) => Err(StorageError::Corrupt { path: k }),
+            })
+            .collect()
+    }
+
     async fn batch(&self, ops: Vec<Op>) -> Result<(), StorageError> {
         let ops = ops
             .into_iter()

@@ -20,18 +20,14 @@ use queue::Queue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tresor_sdk::stored::{encode, get_json};
 use tresor_sdk::Error;
 use tresor_storage::{Backend, Op, View};
 
 /// Leases revoked per pass of the task, so one pass never holds the state for long.
 const BATCH: usize = 256;
-/// Restore reads lease entries in chunks of this many, with this many chunks in flight.
-/// On two cores 4 readers restored 100k leases 2-3x faster than one; 8 gained little
-/// more and held more memory (`examples/unseal_leases.rs`, bench/RESULTS.md).
-const RESTORE_CHUNK: usize = 512;
-const RESTORE_READERS: usize = 4;
+/// Leases read per page when the queue is rebuilt after unseal.
+const RESTORE_PAGE: usize = 2048;
 
 #[derive(Debug)]
 pub struct Expiration {
@@ -212,27 +208,26 @@ impl Expiration {
 
     /// Rebuilds the queue from storage; returns how many leases were scheduled.
     ///
-    /// Entries are read in chunks by a few tasks at once: one read at a time would leave
-    /// storage waiting on each round trip (a million leases took 81 s), while a chunk
-    /// is opened and decoded as the next ones are read.
+    /// Entries are read in pages of a range read (one storage query per page, not one
+    /// per lease), and only their id and expiry are decoded. An entry that does not
+    /// decode is logged and skipped: one bad entry must not stop every other lease
+    /// from expiring.
     pub async fn restore(&self) -> Result<usize, Error> {
-        let mut ids = self.walk("").await?.into_iter();
-        let mut reading = JoinSet::new();
         let mut count = 0;
+        let mut after = String::new();
         loop {
-            while reading.len() < RESTORE_READERS {
-                let chunk: Vec<String> = ids.by_ref().take(RESTORE_CHUNK).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                let view = self.view.clone();
-                reading.spawn(async move { read_deadlines(&view, chunk).await });
-            }
-            let Some(done) = reading.join_next().await else {
+            let page = self.view.scan("id/", &after, RESTORE_PAGE).await?;
+            let Some((last, _)) = page.last() else {
                 break;
             };
-            let deadlines =
-                done.map_err(|e| Error::internal(format!("restoring leases: {e}")))??;
+            after.clone_from(last);
+            let mut deadlines = Vec::with_capacity(page.len());
+            for (key, raw) in &page {
+                match serde_json::from_slice::<Deadline>(raw) {
+                    Ok(d) if valid_id(&d.id) => deadlines.push((d.id, d.expire_time)),
+                    _ => tracing::error!(key = %key, "a stored lease does not decode; skipped"),
+                }
+            }
             count += deadlines.len();
             self.schedule_all(deadlines.iter().map(|(id, at)| (id.as_str(), *at)));
         }
@@ -270,18 +265,6 @@ impl crate::Core {
     pub async fn store_leases(&self, entries: &[LeaseEntry]) -> Result<(), Error> {
         self.state()?.expiration.put_all(entries).await
     }
-}
-
-/// The `(id, expiry)` of each of `ids` still stored, for [`Expiration::restore`].
-async fn read_deadlines(view: &View, ids: Vec<String>) -> Result<Vec<(String, i64)>, Error> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids.iter().filter(|id| valid_id(id)) {
-        let entry: Option<Deadline> = get_json(view, &format!("id/{id}")).await?;
-        if let Some(entry) = entry {
-            out.push((entry.id, entry.expire_time));
-        }
-    }
-    Ok(out)
 }
 
 /// A lease id is a relative storage path: no empty, `.` or `..` segments.

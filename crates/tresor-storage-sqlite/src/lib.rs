@@ -92,6 +92,44 @@ impl Backend for SqliteBackend {
             .await
     }
 
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let prefix = prefix.to_owned();
+        let from = if after > prefix.as_str() {
+            after.to_owned()
+        } else {
+            prefix.clone()
+        };
+        let strict = after > prefix.as_str();
+        self.pool
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT key, value FROM entries WHERE key >= ?1 ORDER BY key LIMIT ?2",
+                )?;
+                let mut rows = stmt.query(params![from, (limit + 1) as i64])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    let key: String = row.get(0)?;
+                    if !key.starts_with(prefix.as_str()) {
+                        break;
+                    }
+                    if strict && key == from {
+                        continue;
+                    }
+                    out.push((key, row.get::<_, Vec<u8>>(1)?));
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
     async fn batch(&self, ops: Vec<Op>) -> Result<(), StorageError> {
         for op in &ops {
             check_key(op.key())?;

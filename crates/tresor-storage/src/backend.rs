@@ -59,6 +59,40 @@ pub trait Backend: Send + Sync + fmt::Debug {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
     /// Applies every op or none.
     async fn batch(&self, ops: Vec<Op>) -> Result<(), StorageError>;
+
+    /// A page of a range read: up to `limit` entries whose keys start with `prefix` and
+    /// sort strictly after `after` (from the first when `after` is empty), in key order,
+    /// with full keys, at any depth. Reading a million entries this way costs a few
+    /// queries instead of a million. The default walks `list` and `get` (correct, but
+    /// it lists everything under `prefix` for each page): backends override it.
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let mut keys = Vec::new();
+        let mut folders = vec![prefix.to_owned()];
+        while let Some(folder) = folders.pop() {
+            for key in self.list(&folder).await? {
+                let full = format!("{folder}{key}");
+                if key.ends_with('/') {
+                    folders.push(full);
+                } else if full.as_str() > after {
+                    keys.push(full);
+                }
+            }
+        }
+        keys.sort();
+        keys.truncate(limit);
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(v) = self.get(&k).await? {
+                out.push((k, v));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Refuses keys that no backend should store.

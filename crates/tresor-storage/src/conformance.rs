@@ -16,6 +16,7 @@ pub async fn run_all(b: &dyn Backend) {
     values_of_any_shape(b).await;
     keys_of_any_shape(b).await;
     list_one_level(b).await;
+    scan_pages_in_key_order(b).await;
     batch_applies_all(b).await;
     batch_with_invalid_key_applies_none(b).await;
     invalid_keys_are_refused(b).await;
@@ -115,6 +116,37 @@ pub async fn list_one_level(b: &dyn Backend) {
         b.list("conformance/list/").await.unwrap(),
         vec!["a", "c/", "d", "d/"]
     );
+}
+
+/// `scan` reads a prefix at any depth in pages, in key order, strictly after `after`.
+pub async fn scan_pages_in_key_order(b: &dyn Backend) {
+    let keys = [
+        "sc/a", "sc/b/1", "sc/b/2", "sc/b/c/3", "sc/d", "sc0", "sd/x", "sb",
+    ];
+    for k in keys {
+        b.put(k, k.as_bytes()).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = b.scan("sc/", &after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some((last, _)) = page.last() else { break };
+        after = last.clone();
+        for (k, v) in &page {
+            assert_eq!(v.as_slice(), k.as_bytes());
+            seen.push(k.clone());
+        }
+    }
+    assert_eq!(seen, ["sc/a", "sc/b/1", "sc/b/2", "sc/b/c/3", "sc/d"]);
+    let from_b = b.scan("sc/", "sc/b/1", 10).await.unwrap();
+    let from_b: Vec<&str> = from_b.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(from_b, ["sc/b/2", "sc/b/c/3", "sc/d"]);
+    assert!(b.scan("none/", "", 10).await.unwrap().is_empty());
+    assert!(b.scan("sc/", "sc/d", 10).await.unwrap().is_empty());
+    for k in keys {
+        b.delete(k).await.unwrap();
+    }
 }
 
 pub async fn batch_applies_all(b: &dyn Backend) {

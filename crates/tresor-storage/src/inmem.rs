@@ -61,6 +61,27 @@ impl Backend for InmemBackend {
         ))
     }
 
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        use std::ops::Bound;
+        let map = self.read();
+        let start = if after > prefix {
+            Bound::Excluded(after.to_owned())
+        } else {
+            Bound::Included(prefix.to_owned())
+        };
+        Ok(map
+            .range((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
     async fn batch(&self, ops: Vec<Op>) -> Result<(), StorageError> {
         for op in &ops {
             check_key(op.key())?;

@@ -57,6 +57,27 @@ impl Backend for View {
         self.inner.list(&format!("{}{prefix}", self.prefix)).await
     }
 
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let after = if after.is_empty() {
+            String::new()
+        } else {
+            format!("{}{after}", self.prefix)
+        };
+        let mut out = self
+            .inner
+            .scan(&format!("{}{prefix}", self.prefix), &after, limit)
+            .await?;
+        for (k, _) in &mut out {
+            *k = k.get(self.prefix.len()..).unwrap_or_default().to_owned();
+        }
+        Ok(out)
+    }
+
     async fn batch(&self, ops: Vec<Op>) -> Result<(), StorageError> {
         let ops = ops
             .into_iter()
