@@ -146,6 +146,22 @@ impl LogicalBackend for Userpass {
         &["login/*"]
     }
 
+    /// As Vault: a token renews only while its user exists with the same policies.
+    async fn renew_login(
+        &self,
+        _req: &BackendRequest<'_>,
+        login: &tresor_sdk::LoginRecord<'_>,
+    ) -> Result<(), Error> {
+        let name = login.metadata.get("username").cloned().unwrap_or_default();
+        let user = model::load(&self.storage, &name.to_lowercase())
+            .await?
+            .ok_or_else(|| Error::bad_request("user no longer exists"))?;
+        if !crate::names::same_policies(&user.token.policies, login.policies) {
+            return Err(Error::bad_request("policies have changed, not renewing"));
+        }
+        Ok(())
+    }
+
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
         match find(PATHS, req.path) {
             Some((spec, captures)) if spec.existence_check => {

@@ -22,7 +22,8 @@ pub use clock::{parse_rfc3339, rfc3339, Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind};
 pub use lease::{LeaseRequest, SecretLease};
 pub use logical::{
-    BackendRequest, Factory, LogicalBackend, MountContext, MountInfo, NoSystemView, SystemView,
+    BackendRequest, Factory, LogicalBackend, LoginRecord, MountContext, MountInfo, NoSystemView,
+    SystemView,
 };
 pub use login::Login;
 pub use request::{Operation, Request};

@@ -78,6 +78,18 @@ impl SystemView for NoSystemView {
     }
 }
 
+/// What a token issued by an auth method's login remembers of it, shown to the method
+/// when the token is renewed.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginRecord<'a> {
+    /// The token's metadata (the login's `metadata`).
+    pub metadata: &'a BTreeMap<String, String>,
+    /// The token's own policies.
+    pub policies: &'a [String],
+    /// The login path relative to the mount (`login`, `login/alice`).
+    pub path: &'a str,
+}
+
 /// What a backend is built from when it is mounted.
 #[derive(Clone)]
 pub struct MountContext {
@@ -132,6 +144,17 @@ pub trait LogicalBackend: Send + Sync + fmt::Debug {
     /// Revokes the secret behind a lease this backend issued (drops a database user...).
     /// An error keeps the lease, and the revocation is retried.
     async fn revoke_secret(&self, _req: &LeaseRequest<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Called when a token this auth method issued is renewed, with the renewal request
+    /// (its client certificate, address) and what the login recorded: the method may
+    /// refuse (the user is gone, the certificate differs). By default renewal is allowed.
+    async fn renew_login(
+        &self,
+        _req: &BackendRequest<'_>,
+        _login: &LoginRecord<'_>,
+    ) -> Result<(), Error> {
         Ok(())
     }
 

@@ -14,6 +14,44 @@ pub enum Target {
     Accessor,
 }
 
+/// A token an auth method's login issued is renewed only if the method agrees (the
+/// user still exists, the same client certificate is presented...).
+async fn check_with_method(ctx: &Ctx<'_>, entry: &crate::tokens::TokenEntry) -> Result<(), Error> {
+    if !entry.path.starts_with("auth/") || entry.path.starts_with("auth/token/") {
+        return Ok(());
+    }
+    let router = ctx.state.mounts.router();
+    let Some((mounted, rel)) = router.route(&entry.path) else {
+        // The method is gone: its tokens were revoked with it.
+        return Err(Error::PermissionDenied);
+    };
+    let Some(backend) = mounted.backend.as_ref() else {
+        return Ok(());
+    };
+    let metadata = entry.meta.clone().unwrap_or_default();
+    let breq = tresor_sdk::BackendRequest {
+        id: &ctx.req.id,
+        operation: tresor_sdk::Operation::Update,
+        path: rel,
+        data: &ctx.req.data,
+        mount: &mounted.info,
+        token_hash: None,
+        client_addr: ctx.req.client_addr.as_deref(),
+        display_name: &entry.display_name,
+        peer_certificates: &ctx.req.peer_certificates,
+    };
+    backend
+        .renew_login(
+            &breq,
+            &tresor_sdk::LoginRecord {
+                metadata: &metadata,
+                policies: &entry.policies,
+                path: rel,
+            },
+        )
+        .await
+}
+
 pub async fn renew(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
     let d = &ctx.req.data;
     let now = ctx.now();
@@ -50,6 +88,7 @@ pub async fn renew(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
     if !entry.renewable || entry.expire_at == 0 {
         return Err(Error::bad_request("lease is not renewable"));
     }
+    check_with_method(ctx, &entry).await?;
     let increment = duration_field(d, "increment")?.map_or(0, |i| i.as_secs());
     let mount_max = ctx.issuing_mount_max(&entry.path);
     let (granted, capped) = ttl::renewed(
