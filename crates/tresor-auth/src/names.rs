@@ -68,6 +68,18 @@ pub fn ignored_warning(fields: &Fields, legacy: &[&str]) -> Option<String> {
     })
 }
 
+/// Whether two policy lists grant the same, as Vault compares them on renewal: order,
+/// case, repeats and the `default` policy do not count.
+pub fn same_policies(a: &[String], b: &[String]) -> bool {
+    let set = |l: &[String]| {
+        l.iter()
+            .map(|p| p.trim().to_lowercase())
+            .filter(|p| !p.is_empty() && p != "default")
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    set(a) == set(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,16 +106,4 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(a.as_bytes()[14], b'4');
     }
-}
-
-/// Whether two policy lists grant the same, as Vault compares them on renewal: order,
-/// case, repeats and the `default` policy do not count.
-pub fn same_policies(a: &[String], b: &[String]) -> bool {
-    let set = |l: &[String]| {
-        l.iter()
-            .map(|p| p.trim().to_lowercase())
-            .filter(|p| !p.is_empty() && p != "default")
-            .collect::<std::collections::BTreeSet<_>>()
-    };
-    set(a) == set(b)
 }

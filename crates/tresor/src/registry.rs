@@ -22,5 +22,6 @@ pub fn registry() -> Registry {
     );
     r.register(Table::Auth, "userpass", tresor_auth::userpass_factory);
     r.register(Table::Auth, "approle", tresor_auth::approle_factory);
+    r.register(Table::Auth, "kubernetes", tresor_auth::kubernetes_factory);
     r
 }
