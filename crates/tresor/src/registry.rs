@@ -23,5 +23,7 @@ pub fn registry() -> Registry {
     r.register(Table::Auth, "userpass", tresor_auth::userpass_factory);
     r.register(Table::Auth, "approle", tresor_auth::approle_factory);
     r.register(Table::Auth, "kubernetes", tresor_auth::kubernetes_factory);
+    r.register(Table::Auth, "jwt", tresor_auth::jwt_factory);
+    r.register(Table::Auth, "oidc", tresor_auth::jwt_factory);
     r
 }
