@@ -25,5 +25,7 @@ pub fn registry() -> Registry {
     r.register(Table::Auth, "kubernetes", tresor_auth::kubernetes_factory);
     r.register(Table::Auth, "jwt", tresor_auth::jwt_factory);
     r.register(Table::Auth, "oidc", tresor_auth::jwt_factory);
+    r.register(Table::Auth, "ldap", tresor_auth::ldap_factory);
+    r.register(Table::Auth, "cert", tresor_auth::cert_factory);
     r
 }
