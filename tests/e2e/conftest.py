@@ -702,3 +702,16 @@ def compare_scenario(tresor, bao, steps, mount, known: dict | None = None):
         elif _comparable(td) != _comparable(bd) and not (isinstance(td, dict) and "errors" in td):
             problems.append(f"{label}\n  shape differs\n  tresor={td}\n  bao={bd}")
     assert not problems, "\n\n".join(problems)
+
+
+def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
+    """Polls `predicate` until it returns a true value (which it returns), failing after
+    `timeout` seconds with `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(step)
