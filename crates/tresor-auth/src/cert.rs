@@ -248,7 +248,7 @@ impl LogicalBackend for CertAuth {
         &self,
         req: &BackendRequest<'_>,
         login: &LoginRecord<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<tresor_sdk::RenewTerms>, Error> {
         renew::renew(self, req, login).await
     }
 }

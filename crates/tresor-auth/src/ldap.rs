@@ -288,7 +288,7 @@ impl LogicalBackend for Ldap {
         &self,
         _req: &BackendRequest<'_>,
         login: &tresor_sdk::LoginRecord<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<tresor_sdk::RenewTerms>, Error> {
         renew::renew(self, login).await
     }
 }

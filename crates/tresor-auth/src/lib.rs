@@ -12,6 +12,7 @@ pub mod jwt;
 pub mod kubernetes;
 pub mod ldap;
 mod names;
+mod renew;
 #[cfg(test)]
 mod testkit;
 pub mod userpass;

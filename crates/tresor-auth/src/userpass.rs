@@ -151,7 +151,7 @@ impl LogicalBackend for Userpass {
         &self,
         _req: &BackendRequest<'_>,
         login: &tresor_sdk::LoginRecord<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<tresor_sdk::RenewTerms>, Error> {
         let name = login.metadata.get("username").cloned().unwrap_or_default();
         let user = model::load(&self.storage, &name.to_lowercase())
             .await?
@@ -159,7 +159,7 @@ impl LogicalBackend for Userpass {
         if !crate::names::same_policies(&user.token.policies, login.policies) {
             return Err(Error::bad_request("policies have changed, not renewing"));
         }
-        Ok(())
+        Ok(Some(user.token.renew_terms()))
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {

@@ -140,6 +140,8 @@ impl Core {
             kind,
             role: None,
             bound_cidrs: login.bound_cidrs,
+            login_max_ttl: login.max_ttl.as_secs(),
+            internal_data: login.internal_data,
             entity_id: state
                 .login_entity(
                     &mounted.entry,

@@ -10,8 +10,8 @@ use tresor_core::mounts::{Registry, Table};
 use tresor_core::CoreConfig;
 use tresor_sdk::token_params::Cidr;
 use tresor_sdk::{
-    BackendRequest, Error, ErrorKind, LogicalBackend, Login, MountContext, Operation, Request,
-    Response,
+    BackendRequest, Error, ErrorKind, LogicalBackend, Login, LoginRecord, MountContext, Operation,
+    RenewTerms, Request, Response,
 };
 use tresor_testkit::TestCore;
 
@@ -47,13 +47,45 @@ impl LogicalBackend for Gate {
                     Some(c) => vec![Cidr::parse_block(c).unwrap()],
                     None => Vec::new(),
                 },
+                max_ttl: Duration::from_secs(
+                    req.data
+                        .get("max_ttl")
+                        .and_then(|t| t.as_u64())
+                        .unwrap_or(0),
+                ),
                 renewable: true,
+                internal_data: [("kept".to_owned(), KEPT.to_owned())].into(),
+                metadata: match req.data.get("terms").and_then(|t| t.as_str()) {
+                    Some(t) => [("terms".to_owned(), t.to_owned())].into(),
+                    None => Default::default(),
+                },
                 ..Login::default()
             }),
             ..Response::default()
         })
     }
+
+    /// Renews only tokens whose internal data came back intact; with `terms: role` in
+    /// the metadata, under "the role's" terms of today (10 minutes, at most 30).
+    async fn renew_login(
+        &self,
+        _req: &BackendRequest<'_>,
+        login: &LoginRecord<'_>,
+    ) -> Result<Option<RenewTerms>, Error> {
+        if login.internal_data.get("kept").map(String::as_str) != Some(KEPT) {
+            return Err(Error::bad_request("internal data lost"));
+        }
+        Ok(
+            (login.metadata.get("terms").map(String::as_str) == Some("role")).then(|| RenewTerms {
+                ttl: Duration::from_secs(600),
+                max_ttl: Duration::from_secs(1800),
+                period: Duration::ZERO,
+            }),
+        )
+    }
 }
+
+const KEPT: &str = "internal-value-never-shown";
 
 fn gate(_: MountContext) -> Result<Arc<dyn LogicalBackend>, Error> {
     Ok(Arc::new(Gate))
@@ -209,4 +241,78 @@ async fn renewal_stays_bound_by_the_issuing_mount() {
         ttl <= 7200 && ttl > 7000,
         "capped by the gate mount's 2h max, got {ttl}"
     );
+}
+
+async fn gate_token(t: &TestCore, body: serde_json::Value) -> String {
+    let auth = t
+        .core
+        .handle(login_request(body))
+        .await
+        .unwrap()
+        .auth
+        .unwrap();
+    auth.client_token.expose().to_owned()
+}
+
+async fn renew_ttl(t: &TestCore, token: &str, body: serde_json::Value) -> u64 {
+    let renewed = t
+        .call(Operation::Update, "auth/token/renew-self", token, body)
+        .await
+        .unwrap();
+    renewed.auth.unwrap().lease_duration
+}
+
+#[tokio::test]
+async fn the_logins_max_ttl_bounds_renewals() {
+    let t = core_with_gate().await;
+    let token = gate_token(
+        &t,
+        json!({"password": "right", "policies": [], "ttl": 600, "max_ttl": 1800}),
+    )
+    .await;
+    let ttl = renew_ttl(&t, &token, json!({"increment": "10h"})).await;
+    assert!(
+        ttl <= 1800 && ttl > 1700,
+        "capped by the login's 30m max, not the mount's 2h: {ttl}"
+    );
+}
+
+#[tokio::test]
+async fn internal_data_reaches_the_method_and_no_client() {
+    let t = core_with_gate().await;
+    let token = gate_token(&t, json!({"password": "right", "policies": []})).await;
+    let me = t
+        .call(Operation::Read, "auth/token/lookup-self", &token, json!({}))
+        .await
+        .unwrap();
+    let shown = serde_json::to_string(&me.data).unwrap();
+    assert!(!shown.contains(KEPT), "internal data shown: {shown}");
+    let renewed = t
+        .call(
+            Operation::Update,
+            "auth/token/renew-self",
+            &token,
+            json!({}),
+        )
+        .await
+        .unwrap();
+    let shown = format!("{:?}", renewed.auth);
+    assert!(!shown.contains(KEPT), "internal data shown: {shown}");
+}
+
+#[tokio::test]
+async fn the_methods_terms_of_today_apply_at_renewal() {
+    let t = core_with_gate().await;
+    let token = gate_token(
+        &t,
+        json!({"password": "right", "policies": [], "ttl": 3600, "terms": "role"}),
+    )
+    .await;
+    assert_eq!(
+        renew_ttl(&t, &token, json!({})).await,
+        600,
+        "the role's ttl now"
+    );
+    let ttl = renew_ttl(&t, &token, json!({"increment": "10h"})).await;
+    assert!(ttl <= 1800 && ttl > 1700, "the role's max now: {ttl}");
 }

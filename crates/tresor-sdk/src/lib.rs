@@ -25,7 +25,7 @@ pub use logical::{
     BackendRequest, Factory, LogicalBackend, LoginRecord, MountContext, MountInfo, NoSystemView,
     SystemView,
 };
-pub use login::Login;
+pub use login::{Login, RenewTerms};
 pub use request::{Operation, Request};
 pub use response::{Auth, Response, WrapInfo};
 pub use serde_json::{Map, Value};

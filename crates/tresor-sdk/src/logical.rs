@@ -1,6 +1,6 @@
 //! What a secret engine or auth method implements, and what it is given.
 
-use crate::{Clock, Data, Error, LeaseRequest, Operation, Response, SecretLease};
+use crate::{Clock, Data, Error, LeaseRequest, Operation, RenewTerms, Response, SecretLease};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -88,6 +88,8 @@ pub struct LoginRecord<'a> {
     pub policies: &'a [String],
     /// The login path relative to the mount (`login`, `login/alice`).
     pub path: &'a str,
+    /// What the method kept with the token (the login's `internal_data`).
+    pub internal_data: &'a BTreeMap<String, String>,
 }
 
 /// What a backend is built from when it is mounted.
@@ -149,13 +151,15 @@ pub trait LogicalBackend: Send + Sync + fmt::Debug {
 
     /// Called when a token this auth method issued is renewed, with the renewal request
     /// (its client certificate, address) and what the login recorded: the method may
-    /// refuse (the user is gone, the certificate differs). By default renewal is allowed.
+    /// refuse (the user is gone, the certificate differs), and answers the token's terms
+    /// as they stand now (`None`: the token keeps the terms it was issued with). By
+    /// default renewal is allowed under the token's own terms.
     async fn renew_login(
         &self,
         _req: &BackendRequest<'_>,
         _login: &LoginRecord<'_>,
-    ) -> Result<(), Error> {
-        Ok(())
+    ) -> Result<Option<RenewTerms>, Error> {
+        Ok(None)
     }
 
     /// Called by the core every few seconds while unsealed (and by tests on demand): the

@@ -27,4 +27,21 @@ pub struct Login {
     pub alias_metadata: BTreeMap<String, String>,
     /// Client addresses the token may be used from (empty: any).
     pub bound_cidrs: Vec<crate::token_params::Cidr>,
+    /// What the method keeps with the token for its own use at renewal (the role's name,
+    /// the client certificate): stored with the token, never shown to any client.
+    pub internal_data: BTreeMap<String, String>,
+    /// Names of the identity group aliases the login carries (a JWT's groups claim, a
+    /// directory's groups): the entity joins the external groups with those aliases on
+    /// the login's mount and leaves the others there.
+    pub group_aliases: Vec<String>,
+}
+
+/// A token's terms as the method sets them at renewal (Vault copies the role's or the
+/// user's `token_ttl`, `token_max_ttl` and `token_period`). Zero: unset (the mount's
+/// default TTL, the mount's maximum, not periodic).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenewTerms {
+    pub ttl: Duration,
+    pub max_ttl: Duration,
+    pub period: Duration,
 }

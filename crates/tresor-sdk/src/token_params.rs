@@ -406,6 +406,17 @@ impl TokenParams {
             alias_name: alias_name.to_owned(),
             alias_metadata: BTreeMap::new(),
             bound_cidrs: self.bound_cidrs.clone(),
+            internal_data: BTreeMap::new(),
+            group_aliases: Vec::new(),
+        }
+    }
+
+    /// The terms a token issued from these parameters is renewed under.
+    pub fn renew_terms(&self) -> crate::RenewTerms {
+        crate::RenewTerms {
+            ttl: Duration::from_secs(self.ttl),
+            max_ttl: Duration::from_secs(self.max_ttl),
+            period: Duration::from_secs(self.period),
         }
     }
 

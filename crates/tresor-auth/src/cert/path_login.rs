@@ -7,6 +7,8 @@ use super::model::{self, CertEntry, CERT_PREFIX};
 use super::verify::{self, Presented, Trusted};
 use super::{constraints, pem, CertAuth};
 use crate::names::valid_name;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use std::collections::BTreeMap;
 use tresor_sdk::framework::Fields;
 use tresor_sdk::{BackendRequest, Error, Response};
@@ -66,6 +68,10 @@ fn metadata(entry: &CertEntry, leaf: &CertInfo) -> BTreeMap<String, String> {
     md
 }
 
+/// The token's internal data key of the login's leaf certificate (base64 DER), which
+/// renewals must present again byte for byte.
+pub const LOGIN_CERTIFICATE: &str = "certificate";
+
 pub async fn login(ca: &CertAuth, req: &BackendRequest<'_>, f: &Fields) -> Result<Response, Error> {
     let presented = verify::presented(req.peer_certificates)?;
     let config = model::load_config(&ca.storage).await?;
@@ -80,6 +86,9 @@ pub async fn login(ca: &CertAuth, req: &BackendRequest<'_>, f: &Fields) -> Resul
     if config.enable_identity_alias_metadata {
         login.alias_metadata = md;
     }
+    login
+        .internal_data
+        .insert(LOGIN_CERTIFICATE.to_owned(), B64.encode(&leaf.der));
     Ok(Response {
         login: Some(login),
         ..Response::default()

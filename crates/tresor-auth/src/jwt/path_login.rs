@@ -17,29 +17,24 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::bad_request(msg)
 }
 
-/// The token a login asks for, and the group aliases its claims name.
+/// The token a login asks for; its `group_aliases` are the groups its claims name.
 #[derive(Debug)]
 pub struct Issued {
     pub login: Login,
-    /// TODO(tresor_sdk::Login::group_aliases): the SDK's `Login` has no field for
-    /// identity group aliases yet; these go into `Login::group_aliases` once it does.
-    pub group_aliases: Vec<String>,
 }
 
 impl Issued {
     pub fn new(role: &Role, id: Identity) -> Self {
         let mut login = role.token.login(&id.name, &id.name, id.metadata.clone());
         login.alias_metadata = id.metadata;
-        Self {
-            login,
-            group_aliases: id.groups,
-        }
+        login.group_aliases = id.groups;
+        Self { login }
     }
 
     pub fn into_response(self, role_name: &str) -> Response {
         tracing::debug!(
             role = role_name,
-            group_aliases = self.group_aliases.len(),
+            group_aliases = self.login.group_aliases.len(),
             "jwt login accepted"
         );
         Response {

@@ -186,6 +186,7 @@ async fn answer(b: &Ldap, cfg: &Config, name: &str, v: Verified) -> Result<Respo
         ));
     }
     let mut token = cfg.token.clone();
+    let group_aliases = v.groups.clone();
     token
         .policies
         .extend(mapped_policies(b, cfg, name, v.groups).await?);
@@ -195,6 +196,8 @@ async fn answer(b: &Ldap, cfg: &Config, name: &str, v: Verified) -> Result<Respo
     login
         .alias_metadata
         .insert("name".to_owned(), name.to_owned());
+    // Directory groups name identity group aliases, as Vault's LDAP method does.
+    login.group_aliases = group_aliases;
     resp.login = Some(login);
     Ok(resp)
 }

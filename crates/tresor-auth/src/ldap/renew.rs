@@ -2,19 +2,21 @@
 //! password it keeps inside the token; tresor never keeps a password. Where the
 //! directory can be read without it (`binddn` with `bindpass`, or `discoverdn`), the
 //! user must still be found, uniquely, and their policies must be the ones the token
-//! has; otherwise renewal is not checked against the directory.
+//! has; otherwise renewal is not checked against the directory. The token is renewed
+//! under the config's current token parameters.
 
 use super::directory;
 use super::error::LdapError;
 use super::model::{self, Config};
 use super::path_login::mapped_policies;
 use super::Ldap;
-use tresor_sdk::{Error, LoginRecord};
+use tresor_sdk::{Error, LoginRecord, RenewTerms};
 
-pub async fn renew(b: &Ldap, login: &LoginRecord<'_>) -> Result<(), Error> {
+pub async fn renew(b: &Ldap, login: &LoginRecord<'_>) -> Result<Option<RenewTerms>, Error> {
     let cfg = model::load_config(&b.storage).await?;
+    let terms = Some(cfg.token.renew_terms());
     if !cfg.searches_for_users() {
-        return Ok(());
+        return Ok(terms);
     }
     let name = login
         .metadata
@@ -30,7 +32,7 @@ pub async fn renew(b: &Ldap, login: &LoginRecord<'_>) -> Result<(), Error> {
     if !crate::names::same_policies(&want, login.policies) {
         return Err(Error::bad_request("policies have changed, not renewing"));
     }
-    Ok(())
+    Ok(terms)
 }
 
 /// The user's directory groups, found as at login but without binding as the user.

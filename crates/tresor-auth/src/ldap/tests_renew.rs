@@ -4,9 +4,9 @@ use super::test_slapd::{self, SERVICE_DN, SERVICE_PW};
 use super::tests_login::{mount, ok};
 use crate::testkit::{Harness, CLIENT};
 use serde_json::json;
-use tresor_sdk::{BackendRequest, Data, Error, Login, LoginRecord, Operation::Update};
+use tresor_sdk::{BackendRequest, Data, Error, Login, LoginRecord, Operation::Update, RenewTerms};
 
-async fn renew(h: &Harness, login: &Login) -> Result<(), Error> {
+async fn renew(h: &Harness, login: &Login) -> Result<Option<RenewTerms>, Error> {
     let data = Data::new();
     let req = BackendRequest {
         id: "renew",
@@ -23,6 +23,7 @@ async fn renew(h: &Harness, login: &Login) -> Result<(), Error> {
         metadata: &login.metadata,
         policies: &login.policies,
         path: "login/alice",
+        internal_data: &login.internal_data,
     };
     h.backend.renew_login(&req, &record).await
 }

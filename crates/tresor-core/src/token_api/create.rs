@@ -257,6 +257,8 @@ pub async fn create(ctx: &Ctx<'_>, mode: Mode<'_>) -> Result<Response, Error> {
         bound_cidrs: Vec::new(),
         // A child acts for the same entity as its parent.
         entity_id: parent.entity_id.clone(),
+        login_max_ttl: 0,
+        internal_data: Default::default(),
     };
     let token = ctx
         .state

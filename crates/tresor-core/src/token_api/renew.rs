@@ -6,7 +6,7 @@ use std::time::Duration;
 use tresor_crypto::SecretString;
 use tresor_sdk::duration::format_go;
 use tresor_sdk::fields::{duration_field, string_field};
-use tresor_sdk::{Error, Response};
+use tresor_sdk::{Error, RenewTerms, Response};
 
 pub enum Target {
     Token,
@@ -16,9 +16,13 @@ pub enum Target {
 
 /// A token an auth method's login issued is renewed only if the method agrees (the
 /// user still exists, the same client certificate is presented...).
-async fn check_with_method(ctx: &Ctx<'_>, entry: &crate::tokens::TokenEntry) -> Result<(), Error> {
+/// Answers the terms the method renews the token under (`None`: the token's own).
+async fn check_with_method(
+    ctx: &Ctx<'_>,
+    entry: &crate::tokens::TokenEntry,
+) -> Result<Option<RenewTerms>, Error> {
     if !entry.path.starts_with("auth/") || entry.path.starts_with("auth/token/") {
-        return Ok(());
+        return Ok(None);
     }
     let router = ctx.state.mounts.router();
     let Some((mounted, rel)) = router.route(&entry.path) else {
@@ -26,7 +30,7 @@ async fn check_with_method(ctx: &Ctx<'_>, entry: &crate::tokens::TokenEntry) -> 
         return Err(Error::PermissionDenied);
     };
     let Some(backend) = mounted.backend.as_ref() else {
-        return Ok(());
+        return Ok(None);
     };
     let metadata = entry.meta.clone().unwrap_or_default();
     let breq = tresor_sdk::BackendRequest {
@@ -47,6 +51,7 @@ async fn check_with_method(ctx: &Ctx<'_>, entry: &crate::tokens::TokenEntry) -> 
                 metadata: &metadata,
                 policies: &entry.policies,
                 path: rel,
+                internal_data: &entry.internal_data,
             },
         )
         .await
@@ -88,17 +93,33 @@ pub async fn renew(ctx: &Ctx<'_>, target: Target) -> Result<Response, Error> {
     if !entry.renewable || entry.expire_at == 0 {
         return Err(Error::bad_request("lease is not renewable"));
     }
-    check_with_method(ctx, &entry).await?;
+    let terms = check_with_method(ctx, &entry).await?;
     let increment = duration_field(d, "increment")?.map_or(0, |i| i.as_secs());
-    let mount_max = ctx.issuing_mount_max(&entry.path);
+    let mount_max = ctx.issuing_mount_max(&entry.path).as_secs();
+    let (base_ttl, login_max) = match terms {
+        // The method's current terms replace the token's (a role's period edited since).
+        Some(t) => {
+            entry.period = t.period.as_secs();
+            let ttl = match t.ttl.as_secs() {
+                0 => entry.creation_ttl,
+                n => n,
+            };
+            (ttl, t.max_ttl.as_secs())
+        }
+        None => (entry.creation_ttl, entry.login_max_ttl),
+    };
+    let max = match login_max {
+        0 => mount_max,
+        m => m.min(mount_max),
+    };
     let (granted, capped) = ttl::renewed(
         entry.creation_time,
         now,
         increment,
-        entry.creation_ttl,
+        base_ttl,
         entry.period,
         entry.explicit_max_ttl,
-        mount_max.as_secs(),
+        max,
     )
     .ok_or_else(|| {
         Error::bad_request("the token has reached its maximum TTL and cannot be renewed")

@@ -52,6 +52,17 @@ pub struct TokenEntry {
     pub bound_cidrs: Vec<tresor_sdk::token_params::Cidr>,
     /// The identity entity behind the token (empty: none).
     pub entity_id: String,
+    /// The maximum TTL the issuing login set (its role's `token_max_ttl`; 0: the
+    /// mount's), which bounds renewals.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub login_max_ttl: u64,
+    /// What the issuing auth method keeps for its renewal checks; never shown.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub internal_data: BTreeMap<String, String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TokenEntry {

@@ -477,7 +477,7 @@ async fn identity_comes_from_the_claims() {
         .await
         .unwrap();
     assert_eq!(name, "r");
-    assert_eq!(issued.group_aliases, ["eng", "oncall"]);
+    assert_eq!(issued.login.group_aliases, ["eng", "oncall"]);
     let l = issued.login;
     assert_eq!(
         (l.display_name.as_str(), l.alias_name.as_str()),
@@ -502,7 +502,7 @@ async fn identity_comes_from_the_claims() {
     let (_, issued) = super::authenticate(&b, Some("r"), &key.token(one), None)
         .await
         .unwrap();
-    assert_eq!(issued.group_aliases, ["eng"]);
+    assert_eq!(issued.login.group_aliases, ["eng"]);
     assert!(!issued.login.metadata.values().any(|v| v == "eng"));
     for (extra, msg) in [
         (json!({"email": null}), "claim \"email\" not found in token"),

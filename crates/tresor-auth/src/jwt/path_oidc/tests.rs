@@ -195,7 +195,7 @@ async fn groups_come_from_the_id_token_or_userinfo() {
     let (role, issued) = super::complete(&b, &fields, None).await.unwrap();
     assert_eq!(role, "web");
     assert_eq!(
-        issued.group_aliases,
+        issued.login.group_aliases,
         ["sre"],
         "userinfo's groups replace the token's"
     );
