@@ -55,6 +55,7 @@ pub struct Call<'a> {
     query: &'a [(String, String)],
     body: Option<&'a Value>,
     merge_patch: bool,
+    wrap_ttl: Option<u64>,
 }
 
 impl<'a> Call<'a> {
@@ -65,7 +66,14 @@ impl<'a> Call<'a> {
             query: &[],
             body: None,
             merge_patch: false,
+            wrap_ttl: None,
         }
+    }
+
+    /// Asks for the answer response-wrapped for `seconds` (`X-Vault-Wrap-TTL`).
+    pub fn wrap_ttl(mut self, seconds: u64) -> Self {
+        self.wrap_ttl = Some(seconds);
+        self
     }
 
     pub fn query(mut self, query: &'a [(String, String)]) -> Self {
@@ -235,6 +243,9 @@ impl Client {
             .header("X-Vault-Request", "true");
         if let Some(token) = &self.settings.token {
             req = req.header("X-Vault-Token", token.expose());
+        }
+        if let Some(ttl) = call.wrap_ttl {
+            req = req.header("X-Vault-Wrap-TTL", ttl.to_string());
         }
         if let Some(body) = call.body {
             let content_type = if call.merge_patch {

@@ -67,31 +67,33 @@ fn template_context(view: EntityView) -> TemplateContext {
 
 impl Unsealed {
     /// The entity a login through `mount` as `alias_name` belongs to, created on first
-    /// login; `Err` (permission denied) for a disabled entity.
+    /// login; `Err` (permission denied) for a disabled entity. The entity's external
+    /// group memberships follow the login's `group_aliases`.
     pub(crate) async fn login_entity(
         &self,
         mount: &crate::mounts::MountEntry,
         alias_name: &str,
         metadata: std::collections::BTreeMap<String, String>,
+        group_aliases: &[String],
     ) -> Result<Option<String>, Error> {
         if alias_name.is_empty() {
             return Ok(None);
         }
+        let mount = AuthMount {
+            path: mount.path.clone(),
+            kind: mount.kind.clone(),
+            accessor: mount.accessor.clone(),
+        };
         let entity = self
             .identity
-            .entity_for_login(
-                &AuthMount {
-                    path: mount.path.clone(),
-                    kind: mount.kind.clone(),
-                    accessor: mount.accessor.clone(),
-                },
-                alias_name,
-                metadata,
-            )
+            .entity_for_login(&mount, alias_name, metadata)
             .await?;
         if entity.disabled {
             return Err(Error::PermissionDenied);
         }
+        self.identity
+            .sync_external_groups(&mount, &entity.id, group_aliases)
+            .await?;
         Ok(Some(entity.id))
     }
 

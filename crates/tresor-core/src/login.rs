@@ -147,6 +147,7 @@ impl Core {
                     &mounted.entry,
                     &login.alias_name,
                     login.alias_metadata.clone(),
+                    &login.group_aliases,
                 )
                 .await?
                 .unwrap_or_default(),

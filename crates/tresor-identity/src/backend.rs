@@ -2,7 +2,7 @@
 //! whole API; handlers live in `paths/`.
 
 use crate::mounts::AuthMounts;
-use crate::paths::{alias, entity, group, lookup};
+use crate::paths::{alias, entity, group, group_alias, lookup};
 use crate::store::IdentityStore;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -28,6 +28,9 @@ enum Route {
     GroupName,
     GroupIds,
     GroupNames,
+    GroupAlias,
+    GroupAliasId,
+    GroupAliasIds,
     LookupEntity,
     LookupGroup,
 }
@@ -73,7 +76,7 @@ const GROUP_FIELDS: &[FieldSpec] = &[
     FieldSpec::new(
         "type",
         Str,
-        "Type of the group; only 'internal' is supported.",
+        "Type of the group, 'internal' (default) or 'external'; set when it is made.",
     ),
     METADATA,
     POLICIES,
@@ -82,6 +85,20 @@ const GROUP_FIELDS: &[FieldSpec] = &[
         "member_group_ids",
         StrList,
         "Group IDs of the member groups.",
+    ),
+];
+const GROUP_ALIAS_FIELDS: &[FieldSpec] = &[
+    FieldSpec::new("id", Str, "ID of the group alias."),
+    FieldSpec::new("name", Str, "Name of the group alias."),
+    FieldSpec::new(
+        "mount_accessor",
+        Str,
+        "Accessor of the auth mount the alias belongs to.",
+    ),
+    FieldSpec::new(
+        "canonical_id",
+        Str,
+        "ID of the external group holding the alias.",
     ),
 ];
 const LOOKUP_FIELDS: &[FieldSpec] = &[
@@ -217,6 +234,27 @@ static PATHS: &[PathSpec<Route>] = &[
         "List groups by name.",
     ),
     path(
+        "group-alias",
+        Route::GroupAlias,
+        &[Update],
+        GROUP_ALIAS_FIELDS,
+        "Create or update a group alias.",
+    ),
+    path(
+        "group-alias/id/{id}",
+        Route::GroupAliasId,
+        &[Read, Update, Delete],
+        GROUP_ALIAS_FIELDS,
+        "Read, update or delete a group alias by its ID.",
+    ),
+    path(
+        "group-alias/id/{rest?*}",
+        Route::GroupAliasIds,
+        &[List],
+        &[],
+        "List group aliases.",
+    ),
+    path(
         "lookup/entity",
         Route::LookupEntity,
         &[Update],
@@ -228,7 +266,7 @@ static PATHS: &[PathSpec<Route>] = &[
         Route::LookupGroup,
         &[Update],
         LOOKUP_FIELDS,
-        "Find a group by ID or name.",
+        "Find a group by ID, name, alias ID, or alias name and mount accessor.",
     ),
 ];
 
@@ -278,6 +316,11 @@ impl IdentityBackend {
             (Route::GroupName, _) => group::write(self, group::target_name(name), f).await,
             (Route::GroupIds, _) => group::list_ids(self, rest),
             (Route::GroupNames, _) => group::list_names(self, rest),
+            (Route::GroupAlias, _) => group_alias::write(self, None, f).await,
+            (Route::GroupAliasId, Delete) => group_alias::delete(self, id).await,
+            (Route::GroupAliasId, _) if read => group_alias::read(self, id),
+            (Route::GroupAliasId, _) => group_alias::write(self, Some(id), f).await,
+            (Route::GroupAliasIds, _) => group_alias::list(self, rest),
             (Route::LookupEntity, _) => lookup::entity(self, f),
             (Route::LookupGroup, _) => lookup::group(self, f),
         }

@@ -1,10 +1,12 @@
 //! The in-memory index over everything the store holds: entities by ID and name, aliases
-//! by ID and by (mount accessor, name), groups by ID and name, and the reverse edges of
-//! group membership. Names are matched without regard to case, as Vault does.
+//! by ID and by (mount accessor, name), groups by ID and name, group aliases by ID and by
+//! (mount accessor, name), and the reverse edges of group membership. Names are matched
+//! without regard to case, as Vault does. Entity and group aliases are apart: an entity
+//! alias and a group alias may share a mount and a name.
 //!
 //! Only [`Index::apply`] changes it, with a [`Change`] already written to storage.
 
-use crate::model::{Alias, Entity, Group};
+use crate::model::{Alias, Entity, Group, GroupAlias};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Writes that go to storage in one batch, then into the index.
@@ -41,6 +43,9 @@ pub struct Index {
     alias_keys: HashMap<AliasKey, String>,
     groups: BTreeMap<String, Group>,
     group_names: HashMap<String, String>,
+    /// Group alias ID -> group ID.
+    group_aliases: HashMap<String, String>,
+    group_alias_keys: HashMap<AliasKey, String>,
     /// Entity ID -> the groups that list it as a member.
     entity_groups: HashMap<String, BTreeSet<String>>,
     /// Group ID -> the groups that list it as a member group.
@@ -110,9 +115,15 @@ impl Index {
         }
     }
 
-    /// Adds a group; `false` when another group already holds its name.
-    pub fn insert_group(&mut self, group: Group) -> bool {
-        let free = claim(&mut self.group_names, group.name.to_lowercase(), &group.id);
+    /// Adds a group; `false` when another group already holds its name or its alias.
+    pub fn insert_group(&mut self, mut group: Group) -> bool {
+        let mut free = claim(&mut self.group_names, group.name.to_lowercase(), &group.id);
+        if let Some(alias) = &mut group.alias {
+            alias.canonical_id.clone_from(&group.id);
+            free &= claim(&mut self.group_aliases, alias.id.clone(), &group.id);
+            let key = alias_key(&alias.mount_accessor, &alias.name);
+            free &= claim(&mut self.group_alias_keys, key, &alias.id);
+        }
         for member in &group.member_entity_ids {
             let of = self.entity_groups.entry(member.clone()).or_default();
             of.insert(group.id.clone());
@@ -130,6 +141,14 @@ impl Index {
             return;
         };
         remove_if(&mut self.group_names, &group.name.to_lowercase(), id);
+        if let Some(alias) = &group.alias {
+            remove_if(&mut self.group_aliases, &alias.id, id);
+            remove_if(
+                &mut self.group_alias_keys,
+                &alias_key(&alias.mount_accessor, &alias.name),
+                &alias.id,
+            );
+        }
         for member in &group.member_entity_ids {
             remove_edge(&mut self.entity_groups, member, id);
         }
@@ -173,6 +192,17 @@ impl Index {
 
     pub fn groups(&self) -> impl Iterator<Item = &Group> {
         self.groups.values()
+    }
+
+    /// The group holding the group alias with this ID, and the alias.
+    pub fn group_alias(&self, alias_id: &str) -> Option<(&Group, &GroupAlias)> {
+        let group = self.groups.get(self.group_aliases.get(alias_id)?)?;
+        let alias = group.alias.as_ref().filter(|a| a.id == alias_id)?;
+        Some((group, alias))
+    }
+
+    pub fn group_alias_by_name(&self, accessor: &str, name: &str) -> Option<(&Group, &GroupAlias)> {
+        self.group_alias(self.group_alias_keys.get(&alias_key(accessor, name))?)
     }
 
     /// The groups that list the entity as a member.
@@ -259,6 +289,7 @@ mod tests {
             member_entity_ids: vec![],
             member_group_ids: members.iter().map(|m| m.to_string()).collect(),
             metadata: BTreeMap::new(),
+            alias: None,
             creation_time: String::new(),
             last_update_time: String::new(),
             modify_index: 1,
@@ -295,5 +326,45 @@ mod tests {
         });
         assert_eq!(idx.group_by_name("a").unwrap().id, "b");
         assert_eq!(idx.group_by_name("OTHER").unwrap().id, "a");
+    }
+
+    fn group_alias(id: &str, name: &str) -> GroupAlias {
+        GroupAlias {
+            id: id.into(),
+            canonical_id: String::new(),
+            name: name.into(),
+            mount_accessor: "acc".into(),
+            mount_type: String::new(),
+            mount_path: String::new(),
+            creation_time: String::new(),
+            last_update_time: String::new(),
+        }
+    }
+
+    #[test]
+    fn group_aliases_move_between_groups_and_clash_on_load() {
+        let mut idx = Index::default();
+        let mut a = group("a", &[]);
+        a.alias = Some(group_alias("x", "Team"));
+        assert!(idx.insert_group(a.clone()));
+        let mut b = group("b", &[]);
+        b.alias = a.alias.take();
+        idx.apply(Change {
+            put_groups: vec![b, a],
+            ..Change::default()
+        });
+        let (holder, alias) = idx.group_alias_by_name("acc", "TEAM").unwrap();
+        assert_eq!(
+            (holder.id.as_str(), alias.canonical_id.as_str()),
+            ("b", "b")
+        );
+        assert!(idx.group_alias_by_name("other", "team").is_none());
+        assert!(idx.group("a").unwrap().alias.is_none());
+        // Damaged storage: a second group with the same alias keys loads, unfound.
+        let mut c = group("c", &[]);
+        c.alias = Some(group_alias("y", "team"));
+        assert!(!idx.insert_group(c));
+        assert_eq!(idx.group_alias_by_name("acc", "team").unwrap().0.id, "b");
+        assert_eq!(idx.group_alias("y").unwrap().0.id, "c");
     }
 }

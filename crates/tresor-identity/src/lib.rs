@@ -1,6 +1,8 @@
 //! The identity store: entities (the people and machines behind tokens), their aliases
-//! (one per auth mount: the name a login carries there) and internal groups (which give
-//! policies to member entities and to the members of their member groups).
+//! (one per auth mount: the name a login carries there) and groups, which give policies
+//! to member entities and to the members of their member groups. Internal groups have
+//! their members set through the API; external groups get theirs from logins, through
+//! their group alias (the name of a team or claim on one auth mount).
 //!
 //! The core opens one [`IdentityStore`] at unseal over its own storage view; everything
 //! is loaded into an in-memory index, and every write goes to storage first (one atomic
@@ -14,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod external_groups;
 mod ids;
 mod index;
 mod input;
@@ -32,7 +35,9 @@ mod testkit;
 mod tests;
 
 pub use backend::IdentityBackend;
-pub use model::{Alias, Entity, Group, GROUP_TYPE_INTERNAL, NAMESPACE_ROOT};
+pub use model::{
+    Alias, Entity, Group, GroupAlias, GROUP_TYPE_EXTERNAL, GROUP_TYPE_INTERNAL, NAMESPACE_ROOT,
+};
 pub use mounts::{AuthMount, AuthMounts};
 pub use store::{EntityGroups, IdentityStore};
 pub use view::{AliasView, EntityView, GroupView};

@@ -1,11 +1,12 @@
-//! What the identity store keeps: entities (with their aliases inside) and groups. Each
-//! is one JSON entry in storage, under `entity/<id>` and `group/<id>`.
+//! What the identity store keeps: entities (with their aliases inside) and groups (with
+//! an external group's alias inside). Each is one JSON entry in storage, under
+//! `entity/<id>` and `group/<id>`.
 
 mod entity;
 mod group;
 
 pub use entity::{Alias, Entity};
-pub use group::{Group, GROUP_TYPE_INTERNAL};
+pub use group::{Group, GroupAlias, GROUP_TYPE_EXTERNAL, GROUP_TYPE_INTERNAL};
 
 /// The only namespace tresor has, as Vault names it in `namespace_id`.
 pub const NAMESPACE_ROOT: &str = "root";

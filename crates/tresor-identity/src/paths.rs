@@ -3,4 +3,5 @@
 pub mod alias;
 pub mod entity;
 pub mod group;
+pub mod group_alias;
 pub mod lookup;

@@ -7,6 +7,7 @@
 pub mod alias;
 pub mod entity;
 pub mod group;
+pub mod group_alias;
 
 use tresor_sdk::Error;
 

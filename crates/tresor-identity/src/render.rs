@@ -1,7 +1,7 @@
-//! The JSON shapes Vault answers for entities, aliases and groups (reads and list
-//! `key_info`). Empty maps and lists show as `null` where Vault shows them so.
+//! The JSON shapes Vault answers for entities, aliases, groups and group aliases (reads
+//! and list `key_info`). Empty maps and lists show as `null` where Vault shows them so.
 
-use crate::model::{Alias, Entity, Group, NAMESPACE_ROOT};
+use crate::model::{Alias, Entity, Group, GroupAlias, NAMESPACE_ROOT};
 use crate::mounts::AuthMounts;
 use crate::store::EntityGroups;
 use serde_json::json;
@@ -31,12 +31,30 @@ fn object(v: Value) -> Data {
     }
 }
 
-/// The alias's mount path and type: from the mount table, else as last stored.
-fn mount_of(alias: &Alias, mounts: &dyn AuthMounts) -> (String, String) {
-    match mounts.by_accessor(&alias.mount_accessor) {
+/// An alias's mount path and type: from the mount table, else as last stored.
+fn mount_by(accessor: &str, path: &str, kind: &str, mounts: &dyn AuthMounts) -> (String, String) {
+    match mounts.by_accessor(accessor) {
         Some(m) => (m.full_path(), m.kind),
-        None => (alias.mount_path.clone(), alias.mount_type.clone()),
+        None => (path.to_owned(), kind.to_owned()),
     }
+}
+
+fn mount_of(alias: &Alias, mounts: &dyn AuthMounts) -> (String, String) {
+    mount_by(
+        &alias.mount_accessor,
+        &alias.mount_path,
+        &alias.mount_type,
+        mounts,
+    )
+}
+
+fn group_mount_of(alias: &GroupAlias, mounts: &dyn AuthMounts) -> (String, String) {
+    mount_by(
+        &alias.mount_accessor,
+        &alias.mount_path,
+        &alias.mount_type,
+        mounts,
+    )
 }
 
 /// An alias as `entity-alias/id/<id>` shows it (`standalone`) or as it appears inside
@@ -87,9 +105,13 @@ pub fn entity(entity: &Entity, groups: &EntityGroups, mounts: &dyn AuthMounts) -
     }))
 }
 
-pub fn group(group: &Group, parents: &[String]) -> Data {
+pub fn group(group: &Group, parents: &[String], mounts: &dyn AuthMounts) -> Data {
+    let alias = match &group.alias {
+        Some(a) => group_alias_inside(a, mounts),
+        None => json!({}),
+    };
     object(json!({
-        "alias": {},
+        "alias": alias,
         "creation_time": group.creation_time,
         "id": group.id,
         "last_update_time": group.last_update_time,
@@ -143,12 +165,66 @@ pub fn alias_info(alias: &Alias, mounts: &dyn AuthMounts) -> Value {
     })
 }
 
-/// `key_info` of `LIST group/id`.
-pub fn group_info(group: &Group, parents: usize) -> Value {
-    json!({
+/// `key_info` of `LIST group/id`: with the alias when the group has one.
+pub fn group_info(group: &Group, parents: usize, mounts: &dyn AuthMounts) -> Value {
+    let mut v = json!({
         "name": group.name,
         "num_member_entities": group.member_entity_ids.len(),
         "num_parent_groups": parents,
+    });
+    if let (Some(a), Value::Object(m)) = (&group.alias, &mut v) {
+        let (path, kind) = group_mount_of(a, mounts);
+        let alias = json!({
+            "id": a.id,
+            "mount_accessor": a.mount_accessor,
+            "mount_path": path,
+            "mount_type": kind,
+            "name": a.name,
+        });
+        m.insert("alias".into(), alias);
+    }
+    v
+}
+
+/// A group alias as it appears inside its group's read.
+fn group_alias_inside(alias: &GroupAlias, mounts: &dyn AuthMounts) -> Value {
+    let (path, kind) = group_mount_of(alias, mounts);
+    json!({
+        "canonical_id": alias.canonical_id,
+        "creation_time": alias.creation_time,
+        "id": alias.id,
+        "last_update_time": alias.last_update_time,
+        "merged_from_canonical_ids": null,
+        "metadata": null,
+        "mount_accessor": alias.mount_accessor,
+        "mount_path": path,
+        "mount_type": kind,
+        "name": alias.name,
+    })
+}
+
+/// A group alias as `group-alias/id/<id>` shows it: Vault's alias read, where a group
+/// alias never has metadata.
+pub fn group_alias(alias: &GroupAlias, mounts: &dyn AuthMounts) -> Data {
+    let mut data = object(group_alias_inside(alias, mounts));
+    data.insert("custom_metadata".into(), Value::Null);
+    data.insert("local".into(), false.into());
+    data.insert("namespace_id".into(), NAMESPACE_ROOT.into());
+    data
+}
+
+/// `key_info` of `LIST group-alias/id`.
+pub fn group_alias_info(alias: &GroupAlias, mounts: &dyn AuthMounts) -> Value {
+    let (path, kind) = group_mount_of(alias, mounts);
+    json!({
+        "canonical_id": alias.canonical_id,
+        "custom_metadata": null,
+        "local": false,
+        "metadata": null,
+        "mount_accessor": alias.mount_accessor,
+        "mount_path": path,
+        "mount_type": kind,
+        "name": alias.name,
     })
 }
 

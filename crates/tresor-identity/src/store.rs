@@ -148,6 +148,21 @@ impl IdentityStore {
         self.index().group_by_name(name).cloned()
     }
 
+    /// The external group holding the group alias `alias_name` on the mount with
+    /// `accessor` (names match without regard to case).
+    pub fn group_by_alias(&self, accessor: &str, alias_name: &str) -> Option<Group> {
+        let idx = self.index();
+        idx.group_alias_by_name(accessor, alias_name)
+            .map(|(group, _)| group.clone())
+    }
+
+    /// The external group holding the group alias with this ID.
+    pub fn group_by_alias_id(&self, alias_id: &str) -> Option<Group> {
+        self.index()
+            .group_alias(alias_id)
+            .map(|(group, _)| group.clone())
+    }
+
     /// The groups listing this group as a member group, sorted.
     pub fn parent_groups(&self, group_id: &str) -> Vec<String> {
         self.index().parent_groups(group_id).into_iter().collect()
@@ -167,8 +182,9 @@ impl IdentityStore {
         groups_of(&self.index(), entity_id)
     }
 
-    /// The entity's own policies and those of every group it belongs to, directly or
-    /// through member groups; sorted, without duplicates. Empty for an unknown entity.
+    /// The entity's own policies and those of every group it belongs to, directly (an
+    /// internal group listing it, or an external group it joined at login) or through
+    /// member groups; sorted, without duplicates. Empty for an unknown entity.
     pub fn policies_of(&self, entity_id: &str) -> Vec<String> {
         let idx = self.index();
         let Some(entity) = idx.entity(entity_id) else {
@@ -195,8 +211,8 @@ impl IdentityStore {
         self.index().entity(entity_id).is_none_or(|e| e.disabled)
     }
 
-    /// Drops every alias on the auth mount with `accessor`, for when that mount is
-    /// disabled; the entities stay.
+    /// Drops every entity and group alias on the auth mount with `accessor`, for when
+    /// that mount is disabled; the entities and groups stay.
     pub async fn remove_mount_aliases(&self, accessor: &str) -> Result<(), Error> {
         self.write(|idx, _| Ok((crate::plan::alias::delete_for_mount(idx, accessor), ())))
             .await

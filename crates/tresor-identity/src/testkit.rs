@@ -2,7 +2,7 @@
 //! storage, a clock the test moves and a fixed table of auth mounts.
 
 use crate::{AuthMount, AuthMounts, IdentityBackend, IdentityStore};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -174,6 +174,22 @@ impl Harness {
     pub async fn group(&self, body: Value) -> String {
         let d = self.data(Operation::Update, "group", body).await;
         s(&d["id"])
+    }
+
+    /// Creates an external group `name` with `policies`, and its alias `alias` on the
+    /// mount with `accessor`, through the API; answers the group's and the alias's IDs.
+    pub async fn external(
+        &self,
+        name: &str,
+        policies: &str,
+        accessor: &str,
+        alias: &str,
+    ) -> (String, String) {
+        let body = json!({"name": name, "type": "external", "policies": policies});
+        let group = self.group(body).await;
+        let body = json!({"name": alias, "mount_accessor": accessor, "canonical_id": group});
+        let d = self.data(Operation::Update, "group-alias", body).await;
+        (group, s(&d["id"]))
     }
 }
 

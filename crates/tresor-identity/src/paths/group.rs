@@ -58,7 +58,11 @@ pub async fn write(
 pub fn shown(be: &IdentityBackend, group: Option<Group>) -> Option<Response> {
     let group = group?;
     let parents = be.store.parent_groups(&group.id);
-    Some(Response::data(render::group(&group, &parents)))
+    Some(Response::data(render::group(
+        &group,
+        &parents,
+        be.mounts.as_ref(),
+    )))
 }
 
 pub fn read_by_id(be: &IdentityBackend, id: &str) -> Result<Response, Error> {
@@ -95,7 +99,10 @@ pub fn list_ids(be: &IdentityBackend, rest: &str) -> Result<Response, Error> {
         .iter()
         .map(|g| {
             let parents = be.store.parent_groups(&g.id).len();
-            (g.id.clone(), render::group_info(g, parents))
+            (
+                g.id.clone(),
+                render::group_info(g, parents, be.mounts.as_ref()),
+            )
         })
         .collect();
     let keys = groups.into_iter().map(|g| g.id).collect();

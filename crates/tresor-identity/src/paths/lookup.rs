@@ -54,12 +54,13 @@ pub fn entity(be: &IdentityBackend, fields: &Fields) -> Result<Response, Error> 
     entity::found(be, found)
 }
 
-/// Internal groups have no aliases: an alias query finds nothing.
+/// An alias query finds the external group holding that group alias.
 pub fn group(be: &IdentityBackend, fields: &Fields) -> Result<Response, Error> {
     let found = match query(fields)? {
         Query::Id(id) => be.store.group(id),
         Query::Name(name) => be.store.group_by_name(name),
-        Query::AliasId(_) | Query::Alias { .. } => None,
+        Query::AliasId(id) => be.store.group_by_alias_id(id),
+        Query::Alias { name, accessor } => be.store.group_by_alias(accessor, name),
     };
     Ok(group::shown(be, found).unwrap_or_default())
 }

@@ -173,9 +173,11 @@ pub fn delete(idx: &Index, alias_id: &str) -> Change {
     change
 }
 
-/// Drops every alias on the mount with `accessor` (the mount is gone); entities stay.
+/// Drops every entity and group alias on the mount with `accessor` (the mount is gone);
+/// entities and groups stay.
 pub fn delete_for_mount(idx: &Index, accessor: &str) -> Change {
     let mut change = Change::default();
+    super::group_alias::delete_for_mount(idx, accessor, &mut change);
     for entity in idx.entities() {
         if entity.alias_on(accessor).is_some() {
             let mut entity = entity.clone();

@@ -1,11 +1,13 @@
 //! Group writes: create or update (by ID, by name, or from the body), delete. Member
 //! IDs must name existing entities and groups, and a write that would make group
-//! membership cyclic is refused.
+//! membership cyclic is refused. A group's type is set when it is made; an external
+//! group's members cannot be set through the API. Deleting a group deletes its alias,
+//! which is stored inside it.
 
 use super::bad;
 use crate::ids::{generated_name, new_uuid};
 use crate::index::{Change, Index};
-use crate::model::{Group, GROUP_TYPE_INTERNAL};
+use crate::model::{Group, GROUP_TYPE_EXTERNAL, GROUP_TYPE_INTERNAL};
 use std::collections::BTreeMap;
 use tresor_sdk::Error;
 
@@ -34,18 +36,40 @@ pub enum GroupWritten {
     Updated,
 }
 
-fn check_kind(kind: Option<&str>, updating: bool) -> Result<(), Error> {
-    match kind.map(str::to_lowercase).as_deref() {
-        None | Some("" | GROUP_TYPE_INTERNAL) => Ok(()),
-        Some("external") if updating => Err(bad("group type cannot be changed")),
-        Some("external") => Err(bad(
-            "external groups are not supported: only internal groups can be made",
-        )),
-        Some(other) => Err(bad(format!("invalid group type {other:?}"))),
+/// The type the group has after the write: the given one (which cannot differ from a
+/// stored group's), else the stored one, else internal.
+fn kind(existing: Option<&Group>, given: Option<&str>) -> Result<String, Error> {
+    let given = given.filter(|k| !k.is_empty()).map(str::to_lowercase);
+    let kind = match (existing, given) {
+        (Some(g), Some(k)) if k != g.kind => return Err(bad("group type cannot be changed")),
+        (_, Some(k)) => k,
+        (Some(g), None) => g.kind.clone(),
+        (None, None) => GROUP_TYPE_INTERNAL.to_owned(),
+    };
+    match kind.as_str() {
+        GROUP_TYPE_INTERNAL | GROUP_TYPE_EXTERNAL => Ok(kind),
+        other => Err(bad(format!("invalid group type {other:?}"))),
     }
 }
 
-fn new_group(idx: &Index, now: &str) -> Result<Group, Error> {
+/// Members of an external group come from logins, never from the API.
+fn check_external(kind: &str, input: &GroupInput) -> Result<(), Error> {
+    if kind != GROUP_TYPE_EXTERNAL {
+        return Ok(());
+    }
+    if input.member_entity_ids.is_some() {
+        return Err(bad(
+            "member entities can't be set manually for external groups",
+        ));
+    }
+    if input.member_group_ids.is_some() {
+        return Err(bad("member groups can't be set for external groups"));
+    }
+    Ok(())
+}
+
+/// A new group of this type with a fresh ID and a generated name no other group has.
+pub fn new_group(idx: &Index, kind: &str, now: &str) -> Result<Group, Error> {
     let mut name = generated_name("group")?;
     let mut tries = 0;
     while idx.group_by_name(&name).is_some() {
@@ -58,11 +82,12 @@ fn new_group(idx: &Index, now: &str) -> Result<Group, Error> {
     Ok(Group {
         id: new_uuid()?,
         name,
-        kind: GROUP_TYPE_INTERNAL.to_owned(),
+        kind: kind.to_owned(),
         policies: Vec::new(),
         member_entity_ids: Vec::new(),
         member_group_ids: Vec::new(),
         metadata: BTreeMap::new(),
+        alias: None,
         creation_time: now.to_owned(),
         last_update_time: now.to_owned(),
         modify_index: 1,
@@ -109,7 +134,7 @@ pub fn write(
             idx.group_by_name(name)
         }
     };
-    check_kind(input.kind.as_deref(), existing.is_some())?;
+    let kind = kind(existing, input.kind.as_deref())?;
     if let Some(name) = &input.name {
         let holder = idx.group_by_name(name).map(|g| g.id.as_str());
         if holder.is_some() && holder != existing.map(|g| g.id.as_str()) {
@@ -123,8 +148,9 @@ pub fn write(
             g.last_update_time = now.to_owned();
             g
         }
-        None => new_group(idx, now)?,
+        None => new_group(idx, &kind, now)?,
     };
+    check_external(&kind, &input)?;
     check_members(idx, &group, &input)?;
     if let Some(name) = input.name {
         group.name = name;

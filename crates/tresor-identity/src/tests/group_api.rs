@@ -153,11 +153,6 @@ async fn cycles_and_bad_members_are_refused() {
         ),
         (
             "group".to_owned(),
-            json!({"name": "x", "type": "external"}),
-            "external groups are not supported".to_owned(),
-        ),
-        (
-            "group".to_owned(),
             json!({"name": "x", "type": "foo"}),
             "invalid group type \"foo\"".to_owned(),
         ),

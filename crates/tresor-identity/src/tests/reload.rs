@@ -134,3 +134,41 @@ async fn duplicate_names_in_storage_keep_the_first_holder() {
     assert_eq!(holder, first.clone().min(second.clone()));
     assert_eq!(again.entity(&second).unwrap().name, "DUP");
 }
+
+#[tokio::test]
+async fn external_groups_aliases_and_memberships_survive_a_restart() {
+    let h = Harness::new().await;
+    let (ext, alias) = h.external("ext", "ext-p", USERPASS, "Team").await;
+    let parent = h
+        .group(json!({"name": "parent", "policies": "pp", "member_group_ids": [ext]}))
+        .await;
+    let e = h
+        .store
+        .entity_for_login(&mount(USERPASS), "gil", BTreeMap::new())
+        .await
+        .unwrap();
+    h.store
+        .sync_external_groups(&mount(USERPASS), &e.id, &["team".to_owned()])
+        .await
+        .unwrap();
+
+    let again = h.reopen().await;
+    assert_eq!(again.group(&ext), h.store.group(&ext));
+    assert_eq!(again.group_by_alias(USERPASS, "TEAM").unwrap().id, ext);
+    assert_eq!(again.group_by_alias_id(&alias).unwrap().id, ext);
+    assert_eq!(again.policies_of(&e.id), ["ext-p", "pp"]);
+    assert_eq!(again.parent_groups(&ext), [parent.as_str()]);
+    // A login after the restart leaves the group through the reloaded alias.
+    again
+        .sync_external_groups(&mount(USERPASS), &e.id, &[])
+        .await
+        .unwrap();
+    assert!(again.group(&ext).unwrap().member_entity_ids.is_empty());
+    assert!(h.reopen().await.policies_of(&e.id).is_empty());
+    // Disabling the mount drops the group alias; the group stays.
+    again.remove_mount_aliases(USERPASS).await.unwrap();
+    assert!(again.group_by_alias_id(&alias).is_none());
+    let reloaded = h.reopen().await;
+    assert!(reloaded.group(&ext).unwrap().alias.is_none());
+    assert!(reloaded.group_by_alias(USERPASS, "team").is_none());
+}
