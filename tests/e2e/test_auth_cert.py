@@ -278,3 +278,73 @@ def test_bao_cli_cert_login(tls_pair, pki, tmp_path):
         bad = run_cli([BAO_BIN, "login", "-method=cert", "-no-store", f"-client-cert={ecert}",
                        f"-client-key={ekey}"], env)
         assert bad.rc == 2 and INVALID in bad.stderr, (s.name, bad)
+
+
+# --------------------------------------------------------------------------------------
+# tresor's own CLI: `tresor login -method=cert`
+# --------------------------------------------------------------------------------------
+
+
+def test_tresor_cli_cert_login(tls_pair, pki, tmp_path):
+    """`tresor login -method=cert -client-cert=... -client-key=...` over TLS, the server
+    verified with VAULT_CACERT or `-ca-cert=`: the token lands in ~/.vault-token and
+    works; the JSON output has the keys `bao login -method=cert` prints for the same
+    login; a refused login exits 2 with the server's words."""
+    from conftest import TRESOR_BIN
+
+    tresor, _ = tls_pair
+    home = tmp_path / "tresor-cli-home"
+    home.mkdir()
+    token_file = home / ".vault-token"
+    env = clean_env(home, VAULT_ADDR=tresor.addr, VAULT_CACERT=str(tresor.ca))
+    cert, key = pki.cert("alice")
+    alice = pki.leaves["alice"]
+
+    out = run_cli([TRESOR_BIN, "login", "-method=cert", "-format=json", f"-client-cert={cert}",
+                   f"-client-key={key}", "name=clients"], env)
+    assert out.rc == 0, out
+    doc = out.json()
+    token = doc["auth"]["client_token"]
+    assert token.startswith("trs.")
+    assert sorted(doc["auth"]["policies"]) == ["cert-pol", "default"]
+    assert doc["auth"]["metadata"]["common_name"] == "alice.example.org"
+    assert token_file.read_text().strip() == token
+    key_body = alice.key_pem.splitlines()[1]
+    assert key_body not in out.stdout + out.stderr
+
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    data = looked.json()["data"]
+    assert data["id"] == token and sorted(data["policies"]) == ["cert-pol", "default"]
+    assert data["meta"]["cert_name"] == "clients"
+    assert data["meta"]["common_name"] == "alice.example.org"
+    assert data["meta"]["serial_number"] == str(alice.serial)
+
+    ref = run_cli([BAO_BIN, "login", "-method=cert", "-no-store", "-format=json", f"-client-cert={cert}",
+                   f"-client-key={key}", "name=clients"], env)
+    assert ref.rc == 0, ref
+    assert set(doc) == set(ref.json()), (doc, ref.json())
+    assert set(doc["auth"]) == set(ref.json()["auth"]), (doc["auth"], ref.json()["auth"])
+
+    # The server's CA from -ca-cert= instead of VAULT_CACERT (and for the lookup too).
+    env_flag = clean_env(home, VAULT_ADDR=tresor.addr)
+    bcert, bkey = pki.cert("bob")
+    out = run_cli([TRESOR_BIN, "login", "-method=cert", f"-ca-cert={tresor.ca}", f"-client-cert={bcert}",
+                   f"-client-key={bkey}", "-format=json", "name=ops-only"], env_flag)
+    assert out.rc == 0, out
+    token2 = out.json()["auth"]["client_token"]
+    assert token2 != token and token_file.read_text().strip() == token2
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json", f"-ca-cert={tresor.ca}"], env_flag)
+    assert looked.rc == 0, looked
+    assert sorted(looked.json()["data"]["policies"]) == ["default", "ops-pol"]
+    assert looked.json()["data"]["meta"]["common_name"] == "bob.example.org"
+
+    # Refused by the server: exit 2, its words on stderr, the stored token kept.
+    for who, name, error in (("eve", None, INVALID), ("alice", "ops-only", NO_CHAIN),
+                             ("pinned-twin", None, INVALID)):
+        c, k = pki.cert(who)
+        bad = run_cli([TRESOR_BIN, "login", "-method=cert", f"-client-cert={c}", f"-client-key={k}",
+                       *([f"name={name}"] if name else [])], env)
+        assert bad.rc == 2 and error in bad.stderr, bad
+        assert pki.leaves[who].key_pem.splitlines()[1] not in bad.stdout + bad.stderr, bad
+        assert token_file.read_text().strip() == token2

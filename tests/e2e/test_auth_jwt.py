@@ -374,3 +374,70 @@ def test_groups_claim_makes_group_aliases_like_openbao(jwt_pair, idp):
     assert ours["read"][1]["data"]["member_entity_ids"] == [ours["entity_id"]], ours["read"]
     assert "eng-pol" not in ours["login2"][1]["auth"].get("identity_policies", []), ours["login2"]
     assert ours["read2"][1]["data"]["member_entity_ids"] in (None, []), ours["read2"]
+
+
+# --------------------------------------------------------------------------------------
+# tresor's own CLI: `tresor login -method=jwt`
+# --------------------------------------------------------------------------------------
+
+
+def test_tresor_cli_jwt_login(jwt_pair, idp, home):
+    """`tresor login -method=jwt role=... jwt=...` (default path `jwt`, and `-path=`):
+    the token lands in ~/.vault-token and works; the JSON output has the keys of `bao
+    write -format=json auth/jwt/login` (bao 2.7 has no jwt login handler); a refused
+    login exits 2 with the server's words and without the JWT."""
+    from conftest import TRESOR_BIN, cli_env
+
+    tresor, _ = jwt_pair
+    env = cli_env(home, tresor.addr)
+    token_file = home / ".vault-token"
+
+    # Groups no external group alias names (test order must not lend policies here).
+    jwt = idp.token("ES256", sub="tcli-user", groups=["tcli"])
+    out = run_cli([TRESOR_BIN, "login", "-method=jwt", "-format=json", "role=app", f"jwt={jwt}"], env)
+    assert out.rc == 0, out
+    doc = out.json()
+    token = doc["auth"]["client_token"]
+    assert token.startswith("trs.")
+    assert sorted(doc["auth"]["policies"]) == ["app-pol", "default"]
+    assert token_file.read_text().strip() == token
+    assert jwt not in out.stdout + out.stderr
+
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    data = looked.json()["data"]
+    assert data["id"] == token and sorted(data["policies"]) == ["app-pol", "default"]
+    assert data["display_name"] == "jwt-tcli-user"
+    assert data["meta"] == {"role": "app", "email": "alice@example.org", "team_name": "payments",
+                            "org_unit": "platform"}
+
+    ref = run_cli([BAO_BIN, "write", "-format=json", "auth/jwt/login", "role=app",
+                   f"jwt={idp.token('ES256', sub='tcli-user', groups=['tcli'])}"], env)
+    assert ref.rc == 0, ref
+    assert set(doc) == set(ref.json()), (doc, ref.json())
+    assert set(doc["auth"]) == set(ref.json()["auth"]), (doc["auth"], ref.json()["auth"])
+
+    # -path= for another mount (configured like the first).
+    setup_mount(tresor, idp, "jwt-tcli")
+    out = run_cli([TRESOR_BIN, "login", "-method=jwt", "-path=jwt-tcli", "-format=json", "role=strict",
+                   f"jwt={idp.token()}"], env)
+    assert out.rc == 0, out
+    token2 = out.json()["auth"]["client_token"]
+    assert token2 != token and token_file.read_text().strip() == token2
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    assert sorted(looked.json()["data"]["policies"]) == ["default", "strict-pol"]
+    assert looked.json()["data"]["meta"] == {"role": "strict"}
+
+    # Refused: exit 2, the server's error on stderr, the JWT nowhere, the stored token kept.
+    for args, error in (
+        (["role=app", f"jwt={idp.token(aud='nope')}"], AUD_MISMATCH),
+        (["role=nope", f"jwt={idp.token()}"], 'role "nope" could not be found'),
+        (["-path=jwt-tcli", "role=strict", f"jwt={idp.token(department='sales')}"],
+         'claim "department" does not match any associated bound claim values'),
+    ):
+        bad = run_cli([TRESOR_BIN, "login", "-method=jwt", *args], env)
+        assert bad.rc == 2 and error in bad.stderr, bad
+        secret = args[-1].removeprefix("jwt=")
+        assert secret not in bad.stdout + bad.stderr, bad
+        assert token_file.read_text().strip() == token2

@@ -407,3 +407,72 @@ def test_bao_cli_kubernetes_login(k8s_pair, cluster):
     assert bad.rc == 2 and "namespace not authorized" in bad.stderr, bad
     bad = run_cli([BAO_BIN, "write", "auth/k8s/login", "role=ghost", f"jwt={jwt}"], env)
     assert bad.rc == 2 and 'invalid role name "ghost"' in bad.stderr, bad
+
+
+# --------------------------------------------------------------------------------------
+# tresor's own CLI: `tresor login -method=kubernetes`
+# --------------------------------------------------------------------------------------
+
+
+def test_tresor_cli_kubernetes_login(k8s_pair, cluster, home):
+    """`tresor login -method=kubernetes role=... jwt=...` at the default path
+    (`kubernetes`) and at `-path=k8s`: the token lands in ~/.vault-token and works; the
+    JSON output has the keys `bao login -method=kubernetes` prints for the same login; a
+    refused login exits 2 with the server's words and without the JWT."""
+    from conftest import TRESOR_BIN, cli_env
+
+    tresor, _ = k8s_pair
+    setup_mount(tresor, cluster, "kubernetes")
+    env = cli_env(home, tresor.addr)
+    token_file = home / ".vault-token"
+
+    uid = str(uuid.uuid4())
+    jwt = cluster.issue("apps", "web", uid=uid)
+    out = run_cli([TRESOR_BIN, "login", "-method=kubernetes", "-format=json", "role=web", f"jwt={jwt}"], env)
+    assert out.rc == 0, out
+    doc = out.json()
+    token = doc["auth"]["client_token"]
+    assert token.startswith("trs.")
+    assert doc["auth"]["policies"] == ["default", "web-pol"]
+    assert doc["auth"]["metadata"]["service_account_uid"] == uid
+    assert token_file.read_text().strip() == token
+    assert jwt not in out.stdout + out.stderr
+
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    data = looked.json()["data"]
+    assert data["id"] == token and data["policies"] == ["default", "web-pol"]
+    assert data["display_name"] == "kubernetes-apps-web"
+    assert data["meta"] == {"role": "web", "service_account_name": "web", "service_account_namespace": "apps",
+                            "service_account_secret_name": "", "service_account_uid": uid}
+
+    # The same login through bao's handler: the same keys, top level and in `auth`.
+    ref = run_cli([BAO_BIN, "login", "-method=kubernetes", "-no-store", "-format=json", "role=web",
+                   f"jwt={cluster.issue('apps', 'web', uid=uid)}"], env)
+    assert ref.rc == 0, ref
+    assert set(doc) == set(ref.json()), (doc, ref.json())
+    assert set(doc["auth"]) == set(ref.json()["auth"]), (doc["auth"], ref.json()["auth"])
+
+    # -path= for another mount; the new token replaces the stored one.
+    jwt2 = cluster.issue("team-x", "api-1", alg="ES256")
+    out = run_cli([TRESOR_BIN, "login", "-method=kubernetes", "-path=k8s", "-format=json", "role=web",
+                   f"jwt={jwt2}"], env)
+    assert out.rc == 0, out
+    token2 = out.json()["auth"]["client_token"]
+    assert token2 != token and token_file.read_text().strip() == token2
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    assert looked.json()["data"]["display_name"] == "k8s-team-x-api-1"
+    assert looked.json()["data"]["meta"]["service_account_namespace"] == "team-x"
+
+    # Refused: exit 2, the server's error on stderr, the JWT nowhere, the stored token kept.
+    for args, error in (
+        (["-path=k8s", "role=web", f"jwt={cluster.issue('default', 'web')}"], "namespace not authorized"),
+        (["-path=k8s", "role=ghost", f"jwt={jwt2}"], 'invalid role name "ghost"'),
+        (["role=web", f"jwt={cluster.issue('apps', 'web', register=False)}"], "permission denied"),
+    ):
+        bad = run_cli([TRESOR_BIN, "login", "-method=kubernetes", *args], env)
+        assert bad.rc == 2 and error in bad.stderr, bad
+        secret = args[-1].removeprefix("jwt=")
+        assert secret not in bad.stdout + bad.stderr, bad
+        assert token_file.read_text().strip() == token2

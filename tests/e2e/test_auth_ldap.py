@@ -238,3 +238,65 @@ def test_renewal_checks_the_directory(tresor_dev, slapd):
     with pytest.raises(hvac.exceptions.VaultError) as e:
         client.auth.token.renew_self()
     assert hvac_error(e.value) == (400, ["policies have changed, not renewing"])
+
+
+# --------------------------------------------------------------------------------------
+# tresor's own CLI: `tresor login -method=ldap`
+# --------------------------------------------------------------------------------------
+
+
+def test_tresor_cli_ldap_login(ldap, slapd, home):
+    """`tresor login -method=ldap username=... password=...` (default path `ldap`, and
+    `-path=`): the token lands in ~/.vault-token and works; the JSON output has the keys
+    of `bao write -format=json auth/ldap/login/<user>` (bao 2.7 has no ldap login
+    handler); a refused login exits 2 with the server's words and without the password."""
+    from conftest import TRESOR_BIN, cli_env
+
+    env = cli_env(home, ldap.addr)
+    token_file = home / ".vault-token"
+
+    out = run_cli([TRESOR_BIN, "login", "-method=ldap", "-format=json", "username=alice", "password=alice-pw"], env)
+    assert out.rc == 0, out
+    doc = out.json()
+    token = doc["auth"]["client_token"]
+    assert token.startswith("trs.")
+    assert sorted(doc["auth"]["policies"]) == ["default", "dev-pol", "ops-pol"]
+    assert doc["auth"]["metadata"] == {"username": "alice"}
+    assert token_file.read_text().strip() == token
+    assert "alice-pw" not in out.stdout + out.stderr
+
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    data = looked.json()["data"]
+    assert data["id"] == token and sorted(data["policies"]) == ["default", "dev-pol", "ops-pol"]
+    assert data["meta"] == {"username": "alice"} and data["display_name"] == "ldap-alice"
+
+    ref = run_cli([BAO_BIN, "write", "-format=json", "auth/ldap/login/alice", "password=alice-pw"], env)
+    assert ref.rc == 0, ref
+    assert set(doc) == set(ref.json()), (doc, ref.json())
+    assert set(doc["auth"]) == set(ref.json()["auth"]), (doc["auth"], ref.json()["auth"])
+
+    # -path= for another mount.
+    setup_mount(ldap, slapd, "corp-ldap")
+    out = run_cli([TRESOR_BIN, "login", "-method=ldap", "-path=corp-ldap", "-format=json",
+                   "username=bob", "password=bob-pw"], env)
+    assert out.rc == 0, out
+    token2 = out.json()["auth"]["client_token"]
+    assert token2 != token and token_file.read_text().strip() == token2
+    looked = run_cli([TRESOR_BIN, "token", "lookup", "-format=json"], env)
+    assert looked.rc == 0, looked
+    assert sorted(looked.json()["data"]["policies"]) == ["bob-pol", "default", "local-pol", "ops-pol"]
+    assert looked.json()["data"]["meta"] == {"username": "bob"}
+    assert looked.json()["data"]["path"] == "auth/corp-ldap/login/bob"
+
+    # Refused: exit 2, the server's error on stderr, the password nowhere, the stored token kept.
+    for args in (
+        ["username=alice", "password=Wr0ng-alice-secret"],
+        ["username=mallory", "password=Wr0ng-mallory-secret"],
+        ["-path=corp-ldap", "username=bob", "password=Wr0ng-bob-secret"],
+    ):
+        bad = run_cli([TRESOR_BIN, "login", "-method=ldap", *args], env)
+        assert bad.rc == 2 and BIND_FAILED["errors"][0] in bad.stderr, bad
+        secret = args[-1].removeprefix("password=")
+        assert secret not in bad.stdout + bad.stderr, bad
+        assert token_file.read_text().strip() == token2
