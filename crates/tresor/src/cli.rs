@@ -63,6 +63,9 @@ pub enum Command {
     Lease(LeaseArgs),
     /// Audit devices: enable, disable, list.
     Audit(AuditArgs),
+    /// Run the agent: auto-auth, token sinks, templates, exec, API proxy (Vault Agent's
+    /// configuration files).
+    Agent(crate::commands::agent::AgentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +223,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Command::Auth(a) => commands::auth::run(a).await,
             Command::Lease(a) => commands::lease::run(a).await,
             Command::Audit(a) => commands::audit::run(a).await,
+            Command::Agent(a) => commands::agent::run(a).await,
         }
     })
 }

@@ -1,6 +1,7 @@
 //! Client commands. Exit codes follow the Vault CLI: 0 success, 1 local error (bad
 //! input, no connection), 2 an error answered by the server.
 
+pub mod agent;
 pub mod audit;
 pub mod auth;
 pub mod context;

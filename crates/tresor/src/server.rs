@@ -129,7 +129,7 @@ async fn bind_all(listeners: &[Listener]) -> anyhow::Result<Vec<Bound>> {
     Ok(out)
 }
 
-fn init_logging(level: &str) -> anyhow::Result<()> {
+pub(crate) fn init_logging(level: &str) -> anyhow::Result<()> {
     let filter = match level.to_ascii_lowercase().as_str() {
         l @ ("trace" | "debug" | "info" | "warn" | "error") => l.to_owned(),
         "warning" => "warn".to_owned(),
@@ -139,14 +139,14 @@ fn init_logging(level: &str) -> anyhow::Result<()> {
         }
     };
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("warn,tresor={filter},tresor_core={filter},tresor_http={filter},tresor_storage_sqlite={filter}")))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("warn,tresor={filter},tresor_core={filter},tresor_http={filter},tresor_storage_sqlite={filter},tresor_agent={filter}")))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     Ok(())
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {

@@ -1,0 +1,94 @@
+//! `tresor agent`'s configuration: Vault Agent's HCL or JSON files, unchanged. Every key
+//! we do not know is an error that names the file, the block and the key; keys Vault
+//! Agent has but tresor does not implement are refused the same way, never ignored.
+
+mod auto_auth;
+mod reader;
+mod source;
+mod templates;
+mod top;
+
+pub use auto_auth::{AutoAuth, Method, MethodKind, Sink};
+pub use templates::{EnvTemplate, Exec, RestartOn, TemplateConfig, TemplateSpec, TemplateText};
+pub use top::{ApiProxy, Listener, ListenerKind, Vault};
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {detail}")]
+    Read { file: String, detail: String },
+    #[error("{file}: syntax error: {detail}")]
+    Syntax { file: String, detail: String },
+    #[error("{file}: {}unknown key {key:?}", in_block(.block))]
+    UnknownKey {
+        file: String,
+        block: String,
+        key: String,
+    },
+    #[error("{file}: {}key {key:?} must be {expected}", in_block(.block))]
+    Value {
+        file: String,
+        block: String,
+        key: String,
+        expected: &'static str,
+    },
+    #[error("{file}: {}{detail}", in_block(.block))]
+    Shape {
+        file: String,
+        block: String,
+        detail: String,
+    },
+}
+
+fn in_block(block: &str) -> String {
+    match block.is_empty() {
+        true => String::new(),
+        false => format!("block {block}: "),
+    }
+}
+
+/// The whole agent configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AgentConfig {
+    pub vault: Vault,
+    pub auto_auth: Option<AutoAuth>,
+    pub templates: Vec<TemplateSpec>,
+    pub template_config: TemplateConfig,
+    pub env_templates: Vec<EnvTemplate>,
+    pub exec: Option<Exec>,
+    pub exit_after_auth: bool,
+    pub pid_file: Option<PathBuf>,
+    pub api_proxy: ApiProxy,
+    /// A `cache {}` block was given: leased answers to proxied requests are cached.
+    pub cache: bool,
+    pub listeners: Vec<Listener>,
+    pub log_level: Option<String>,
+}
+
+impl AgentConfig {
+    /// Reads and checks one configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            file: file.clone(),
+            detail: e.to_string(),
+        })?;
+        Self::parse(&file, &text)
+    }
+
+    /// Checks the text of a configuration file named `file` (for errors).
+    pub fn parse(file: &str, text: &str) -> Result<Self, ConfigError> {
+        let value = source::parse(file, text)?;
+        let serde_json::Value::Object(map) = &value else {
+            return Err(ConfigError::Syntax {
+                file: file.to_owned(),
+                detail: "the top level must be an object".into(),
+            });
+        };
+        top::read(reader::Block::new(file, String::new(), map))
+    }
+}
+
+#[cfg(test)]
+mod tests;

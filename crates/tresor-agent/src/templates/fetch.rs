@@ -1,0 +1,182 @@
+//! Fetching one dependency of a template from the server: a read, a write (a `secret`
+//! with parameters, `pkiCert`), or a list. KV version 2 paths written without `data/`
+//! get it, as consul-template does.
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tresor_api::{ApiError, Call, Client};
+use tresor_template::Dependency;
+
+/// What the server answered for a dependency, and the lease terms that decide when it
+/// is fetched again.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// What the template sees (the secret's whole answer, a list of keys...).
+    pub value: Value,
+    pub lease_id: Option<String>,
+    pub lease_secs: u64,
+    pub renewable: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("no secret exists at {0}")]
+    Missing(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The KV version 2 mounts seen so far, by mount path (`None`: not KV v2).
+#[derive(Debug, Default)]
+pub struct Mounts(Mutex<HashMap<String, bool>>);
+
+impl Mounts {
+    /// `path` with `data/` after a KV v2 mount's path when it lacks it.
+    async fn shim(&self, client: &Client, path: &str) -> String {
+        let path = path.trim_matches('/');
+        let known = self.0.lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(mount, _)| path.starts_with(mount.as_str()))
+                .map(|(mount, v2)| (mount.clone(), *v2))
+        });
+        let (mount, v2) = match known {
+            Some(found) => found,
+            None => match client.get(&format!("sys/internal/ui/mounts/{path}")).await {
+                Ok(Some(answer)) => {
+                    let data = answer.get("data");
+                    let mount = data
+                        .and_then(|d| d.get("path"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let v2 = data
+                        .and_then(|d| d.pointer("/options/version"))
+                        .and_then(Value::as_str)
+                        == Some("2");
+                    if !mount.is_empty() {
+                        if let Ok(mut m) = self.0.lock() {
+                            m.insert(mount.clone(), v2);
+                        }
+                    }
+                    (mount, v2)
+                }
+                _ => (String::new(), false),
+            },
+        };
+        match path.strip_prefix(mount.as_str()) {
+            Some(rest)
+                if v2
+                    && !mount.is_empty()
+                    && !rest.starts_with("data/")
+                    && !rest.starts_with("metadata/") =>
+            {
+                format!("{mount}data/{rest}")
+            }
+            _ => path.to_owned(),
+        }
+    }
+}
+
+fn params_body(params: &[(String, String)]) -> Value {
+    Value::Object(
+        params
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+fn leased(answer: Value) -> Answer {
+    let lease_id = answer
+        .get("lease_id")
+        .and_then(Value::as_str)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned);
+    Answer {
+        lease_secs: answer
+            .get("lease_duration")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        renewable: answer
+            .get("renewable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        lease_id,
+        value: answer,
+    }
+}
+
+/// Fetches `dep` with `client` (which carries the agent's token).
+pub async fn fetch(
+    client: &Client,
+    mounts: &Mounts,
+    dep: &Dependency,
+) -> Result<Answer, FetchError> {
+    match dep {
+        Dependency::Secret { path, params } if params.is_empty() => {
+            let path = mounts.shim(client, path).await;
+            let answer = client
+                .read(Call::new("GET", &path))
+                .await?
+                .ok_or_else(|| FetchError::Missing(path.clone()))?;
+            Ok(leased(answer))
+        }
+        Dependency::Secret { path, params } => {
+            let answer = client
+                .put(path.trim_matches('/'), &params_body(params))
+                .await?
+                .ok_or_else(|| FetchError::Missing(path.clone()))?;
+            Ok(leased(answer))
+        }
+        Dependency::Secrets { path } => {
+            let path = path.trim_matches('/');
+            let path = match mounts.shim(client, path).await {
+                // Listing a KV v2 mount goes through metadata/.
+                shimmed if shimmed != path => shimmed.replacen("/data/", "/metadata/", 1),
+                same => same,
+            };
+            let keys = client
+                .read(Call::new("LIST", &path))
+                .await?
+                .and_then(|a| a.pointer("/data/keys").cloned())
+                .unwrap_or(Value::Array(Vec::new()));
+            Ok(Answer {
+                value: keys,
+                lease_id: None,
+                lease_secs: 0,
+                renewable: false,
+            })
+        }
+        Dependency::PkiCert { path, params } => {
+            let answer = client
+                .put(path.trim_matches('/'), &params_body(params))
+                .await?
+                .ok_or_else(|| FetchError::Missing(path.clone()))?;
+            let data = answer.get("data").cloned().unwrap_or(Value::Null);
+            let field = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
+            let expires = data.get("expiration").and_then(Value::as_u64).unwrap_or(0);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let cert = serde_json::json!({
+                "cert": field("certificate"),
+                "key": field("private_key"),
+                "ca": field("issuing_ca"),
+                "ca_chain": field("ca_chain"),
+            });
+            Ok(Answer {
+                value: cert,
+                lease_id: None,
+                lease_secs: expires.saturating_sub(now),
+                renewable: false,
+            })
+        }
+        other => Err(FetchError::Other(format!(
+            "unsupported dependency {other:?}"
+        ))),
+    }
+}
