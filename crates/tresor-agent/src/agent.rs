@@ -221,6 +221,9 @@ pub async fn run(cfg: AgentConfig, mut shutdown: watch::Receiver<bool>) -> Resul
         },
         _ = async { shutdown.wait_for(|s| *s).await.map(|_| ()) } => {
             tracing::info!("shutting down");
+            if cfg.revoke_on_exit {
+                revoke(&server, &token_rx).await;
+            }
             if cfg.exec.is_some() {
                 // The supervisor stops the child on the same signal; wait for it.
                 if let Ok(Ok(status)) = exec_task.await {
@@ -231,4 +234,19 @@ pub async fn run(cfg: AgentConfig, mut shutdown: watch::Receiver<bool>) -> Resul
         },
     };
     Ok(code)
+}
+
+/// Revokes the current auto-auth token (best effort: the agent is stopping).
+async fn revoke(server: &Client, token: &watch::Receiver<Option<tresor_crypto::SecretString>>) {
+    let Some(current) = token.borrow().clone() else {
+        return;
+    };
+    let client = server.with_token(Some(current));
+    match client
+        .put("auth/token/revoke-self", &serde_json::json!({}))
+        .await
+    {
+        Ok(_) => tracing::info!("revoked the auto-auth token"),
+        Err(e) => tracing::warn!(error = %e, "could not revoke the auto-auth token"),
+    }
 }

@@ -64,6 +64,9 @@ pub struct AgentConfig {
     pub cache: bool,
     pub listeners: Vec<Listener>,
     pub log_level: Option<String>,
+    /// Revoke the auto-auth token when the agent stops on a signal (the command line's
+    /// `-revoke-on-exit`; Vault Agent's injector does this with a preStop hook).
+    pub revoke_on_exit: bool,
 }
 
 impl AgentConfig {

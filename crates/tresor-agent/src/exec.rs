@@ -52,9 +52,11 @@ fn spawn(exec: &Exec, env: &Environment) -> Result<Child, ExecError> {
         .command
         .split_first()
         .ok_or_else(|| ExecError::Signal(String::new()))?;
+    // Its own process group, so that stopping it reaches what it started (`sh -c`).
     Command::new(program)
         .args(args)
         .envs(env)
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|error| ExecError::Spawn {
@@ -63,24 +65,32 @@ fn spawn(exec: &Exec, env: &Environment) -> Result<Child, ExecError> {
         })
 }
 
-/// Sends `sig` to the child, waits for it up to the grace period, then kills it.
+/// Sends `sig` to the child's process group, waits for the child up to the grace
+/// period, then kills the group (what the child left running goes with it).
 pub async fn stop(
     child: &mut Child,
     sig: rustix::process::Signal,
 ) -> Result<ExitStatus, ExecError> {
-    if let Some(pid) = child
+    let group = child
         .id()
-        .and_then(|p| rustix::process::Pid::from_raw(p as i32))
-    {
-        let _ = rustix::process::kill_process(pid, sig);
-    }
-    match tokio::time::timeout(STOP_GRACE, child.wait()).await {
-        Ok(status) => status.map_err(ExecError::Wait),
-        Err(_) => {
-            let _ = child.start_kill();
-            child.wait().await.map_err(ExecError::Wait)
+        .and_then(|p| i32::try_from(p).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(pid) = group {
+        if let Err(e) = rustix::process::kill_process_group(pid, sig) {
+            tracing::warn!(error = %e, "could not signal the child's process group");
         }
     }
+    let status = match tokio::time::timeout(STOP_GRACE, child.wait()).await {
+        Ok(status) => status.map_err(ExecError::Wait)?,
+        Err(_) => {
+            let _ = child.start_kill();
+            child.wait().await.map_err(ExecError::Wait)?
+        }
+    };
+    if let Some(pid) = group {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    Ok(status)
 }
 
 /// Runs the child from the first complete environment on; restarts it when the
@@ -125,5 +135,51 @@ pub async fn supervise(
                 child = spawn(&exec, &env)?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn alive(pid: i32) -> bool {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    }
+
+    #[tokio::test]
+    async fn stopping_reaches_what_the_child_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("grandchild");
+        let exec = Exec {
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                format!("sleep 1000 & echo $! > {}; wait", pidfile.display()),
+            ],
+            restart_on_secret_changes: RestartOn::Always,
+            restart_stop_signal: "SIGTERM".into(),
+        };
+        let mut child = spawn(&exec, &Environment::new()).unwrap();
+        let mut grandchild = 0;
+        for _ in 0..100 {
+            if let Ok(p) = std::fs::read_to_string(&pidfile) {
+                if let Ok(p) = p.trim().parse::<i32>() {
+                    grandchild = p;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(grandchild > 0 && alive(grandchild));
+        stop(&mut child, signal("SIGTERM").unwrap()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !alive(grandchild),
+            "the grandchild {grandchild} outlived the child"
+        );
     }
 }

@@ -75,6 +75,8 @@ impl Runner {
         let mut store = Store::default();
         let mut tasks: JoinSet<Done> = JoinSet::new();
         let mut last_env: Option<Environment> = None;
+        // Once auto-auth is over (exit_after_auth), the last token stays in use.
+        let mut token_open = true;
         loop {
             let mut wanted = Vec::new();
             for job in self.jobs.iter_mut().filter(|j| j.dirty) {
@@ -84,7 +86,9 @@ impl Runner {
                 if store.entries.contains_key(&dep) {
                     continue;
                 }
-                store.entries.insert(dep.clone(), State::Fetching);
+                store
+                    .entries
+                    .insert(dep.clone(), State::Fetching { failures: 0 });
                 spawn_fetch(&mut tasks, &client, &mounts, dep);
             }
             self.publish_environment(&mut last_env);
@@ -109,9 +113,10 @@ impl Runner {
                         }
                     }
                 }
-                changed = self.token.changed() => {
+                changed = self.token.changed(), if token_open => {
                     if changed.is_err() {
-                        return Err(RunError::NoToken);
+                        token_open = false;
+                        continue;
                     }
                     if let Some(token) = self.token.borrow_and_update().clone() {
                         client = self.server.with_token(Some(token));
@@ -158,7 +163,9 @@ impl Runner {
             }
             Err(e) => {
                 let failures = match store.entries.get(&done.dep) {
-                    Some(State::Failed { failures, .. }) => failures + 1,
+                    Some(State::Failed { failures, .. } | State::Fetching { failures }) => {
+                        failures + 1
+                    }
                     _ => 1,
                 };
                 let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(60));

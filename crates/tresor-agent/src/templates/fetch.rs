@@ -34,49 +34,57 @@ pub enum FetchError {
 pub struct Mounts(Mutex<HashMap<String, bool>>);
 
 impl Mounts {
-    /// `path` with `data/` after a KV v2 mount's path when it lacks it.
-    async fn shim(&self, client: &Client, path: &str) -> String {
-        let path = path.trim_matches('/');
+    /// The mount of `path` when it is a KV version 2 mount (asked once per mount).
+    async fn kv2_mount(&self, client: &Client, path: &str) -> Option<String> {
+        let with_slash = format!("{}/", path.trim_matches('/'));
         let known = self.0.lock().ok().and_then(|m| {
             m.iter()
-                .find(|(mount, _)| path.starts_with(mount.as_str()))
+                .find(|(mount, _)| with_slash.starts_with(mount.as_str()))
                 .map(|(mount, v2)| (mount.clone(), *v2))
         });
         let (mount, v2) = match known {
             Some(found) => found,
-            None => match client.get(&format!("sys/internal/ui/mounts/{path}")).await {
-                Ok(Some(answer)) => {
-                    let data = answer.get("data");
-                    let mount = data
-                        .and_then(|d| d.get("path"))
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let v2 = data
-                        .and_then(|d| d.pointer("/options/version"))
-                        .and_then(Value::as_str)
-                        == Some("2");
-                    if !mount.is_empty() {
-                        if let Ok(mut m) = self.0.lock() {
-                            m.insert(mount.clone(), v2);
-                        }
-                    }
-                    (mount, v2)
+            None => {
+                let answer = client
+                    .get(&format!(
+                        "sys/internal/ui/mounts/{}",
+                        path.trim_matches('/')
+                    ))
+                    .await
+                    .ok()
+                    .flatten()?;
+                let data = answer.get("data")?;
+                let mount = data.get("path").and_then(Value::as_str)?.to_owned();
+                let v2 = data.pointer("/options/version").and_then(Value::as_str) == Some("2");
+                if let Ok(mut m) = self.0.lock() {
+                    m.insert(mount.clone(), v2);
                 }
-                _ => (String::new(), false),
-            },
-        };
-        match path.strip_prefix(mount.as_str()) {
-            Some(rest)
-                if v2
-                    && !mount.is_empty()
-                    && !rest.starts_with("data/")
-                    && !rest.starts_with("metadata/") =>
-            {
-                format!("{mount}data/{rest}")
+                (mount, v2)
             }
-            _ => path.to_owned(),
+        };
+        v2.then_some(mount)
+    }
+
+    /// `path` with `prefix` (`data/`, `metadata/`) after its KV v2 mount when it lacks it.
+    async fn shim(&self, client: &Client, path: &str, prefix: &str) -> String {
+        let path = path.trim_matches('/');
+        let Some(mount) = self.kv2_mount(client, path).await else {
+            return path.to_owned();
+        };
+        let rest = format!("{path}/")
+            .strip_prefix(mount.as_str())
+            .map(|r| r.trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        if rest.starts_with("data/")
+            || rest.starts_with("metadata/")
+            || rest == "data"
+            || rest == "metadata"
+        {
+            return path.to_owned();
         }
+        format!("{mount}{prefix}{rest}")
+            .trim_end_matches('/')
+            .to_owned()
     }
 }
 
@@ -117,7 +125,7 @@ pub async fn fetch(
 ) -> Result<Answer, FetchError> {
     match dep {
         Dependency::Secret { path, params } if params.is_empty() => {
-            let path = mounts.shim(client, path).await;
+            let path = mounts.shim(client, path, "data/").await;
             let answer = client
                 .read(Call::new("GET", &path))
                 .await?
@@ -132,12 +140,8 @@ pub async fn fetch(
             Ok(leased(answer))
         }
         Dependency::Secrets { path } => {
-            let path = path.trim_matches('/');
-            let path = match mounts.shim(client, path).await {
-                // Listing a KV v2 mount goes through metadata/.
-                shimmed if shimmed != path => shimmed.replacen("/data/", "/metadata/", 1),
-                same => same,
-            };
+            // Listing a KV v2 mount goes through metadata/.
+            let path = mounts.shim(client, path, "metadata/").await;
             let keys = client
                 .read(Call::new("LIST", &path))
                 .await?

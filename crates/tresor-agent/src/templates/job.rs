@@ -48,7 +48,7 @@ impl Source for View<'_> {
         match self.store.entries.get(dep) {
             Some(State::Ready { fetched, .. }) => Fetched::Ready(fetched.value.clone()),
             Some(State::Failed { error, .. }) => Fetched::Failed(error.clone()),
-            Some(State::Fetching) => Fetched::Pending,
+            Some(State::Fetching { .. }) => Fetched::Pending,
             None => {
                 self.wanted.push(dep.clone());
                 Fetched::Pending

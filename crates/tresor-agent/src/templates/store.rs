@@ -11,8 +11,8 @@ use tresor_template::Dependency;
 
 #[derive(Debug, Clone)]
 pub enum State {
-    /// Asked for; a fetch is running.
-    Fetching,
+    /// Asked for; a fetch is running (after `failures` failed ones in a row).
+    Fetching { failures: u32 },
     /// Known; refreshed at `due` (`in_flight` while that refresh runs: the value stays
     /// in use meanwhile).
     Ready {
@@ -86,8 +86,10 @@ impl Store {
                     };
                     out.push((dep.clone(), action));
                 }
-                State::Failed { due, .. } if *due <= now => {
-                    *state = State::Fetching;
+                State::Failed { due, failures, .. } if *due <= now => {
+                    *state = State::Fetching {
+                        failures: *failures,
+                    };
                     out.push((dep.clone(), Due::Fetch));
                 }
                 _ => {}

@@ -14,6 +14,9 @@ pub struct AgentArgs {
     /// Log in once, render the templates once, then exit (as `exit_after_auth = true`).
     #[arg(long = "exit-after-auth")]
     pub exit_after_auth: bool,
+    /// Revoke the auto-auth token when stopped by SIGTERM or SIGINT.
+    #[arg(long = "revoke-on-exit")]
+    pub revoke_on_exit: bool,
     /// Log level: trace, debug, info, warn, error (overrides the configuration).
     #[arg(long = "log-level", env = "VAULT_LOG_LEVEL")]
     pub log_level: Option<String>,
@@ -28,6 +31,7 @@ pub async fn run(a: AgentArgs) -> ExitCode {
         }
     };
     cfg.exit_after_auth |= a.exit_after_auth;
+    cfg.revoke_on_exit |= a.revoke_on_exit;
     let level = a
         .log_level
         .clone()
