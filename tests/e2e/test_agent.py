@@ -124,6 +124,32 @@ def test_approle_kv_templates_rerender_and_modes(server, agent_kind, agents, tmp
 
 @BY_AGENTS
 @ON_SERVERS
+def test_a_failing_template_does_not_stall_the_others(server, agent_kind, agents, tmp_path):
+    good_path, late_path, denied_path = unique("good"), unique("late"), unique("denied")
+    put_kv2(server, good_path, {"password": "first"})
+    put_kv2(server, denied_path, {"password": "never"})
+    role = reader_role(server, tmp_path, {f"secret/data/{good_path}": ["read"], f"secret/data/{late_path}": ["read"]})
+    out = tmp_path / "out"
+    out.mkdir()
+    good, late, denied = out / "good.txt", out / "late.txt", out / "denied.txt"
+    agent = agents.start(agent_kind, vault_block(server)
+                         + auto_auth(role.method_block())
+                         + template_config("1s")
+                         + template(late, contents=kv2_field(late_path, "password"))
+                         + template(denied, contents=kv2_field(denied_path, "password"))
+                         + template(good, contents=kv2_field(good_path, "password")))
+    wait_for(lambda: read_text(good) == "first", "the good template rendered beside two failing ones", agent)
+    put_kv2(server, good_path, {"password": "second"})
+    wait_for(lambda: read_text(good) == "second", "the good template rendered again", agent)
+    assert read_text(late) is None and read_text(denied) is None, agent.report()
+    # The missing secret appears: its template renders; the denied one still does not.
+    put_kv2(server, late_path, {"password": "arrived"})
+    wait_for(lambda: read_text(late) == "arrived", "the late secret rendered once written", agent)
+    assert read_text(denied) is None and agent.alive, agent.report()
+
+
+@BY_AGENTS
+@ON_SERVERS
 def test_token_file_auth_from_a_json_config(server, agent_kind, agents, tmp_path):
     path = unique("tf")
     put_kv2(server, path, {"password": "from-token-file"})
