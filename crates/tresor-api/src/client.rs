@@ -47,6 +47,49 @@ impl ApiError {
     }
 }
 
+/// A reqwest client builder with the settings' TLS: the CA to trust (or none checked
+/// with `skip_verify`) and the client certificate. Shared by this client and the agent's
+/// API proxy. Errors name files, never their content.
+pub fn tls_builder(settings: &Settings) -> Result<reqwest::ClientBuilder, ApiError> {
+    let mut builder = reqwest::Client::builder();
+    if settings.skip_verify {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    let read = |p: &std::path::Path, what: &str| {
+        std::fs::read(p)
+            .map_err(|e| ApiError::Setup(format!("reading {what} {}: {e}", p.display())))
+    };
+    if let Some(path) = &settings.ca_cert {
+        let pem = read(path, "CA certificate")?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            ApiError::Setup(format!("parsing CA certificate {}: {e}", path.display()))
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    match (&settings.client_cert, &settings.client_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read(cert, "client certificate")?;
+            pem.push(b'\n');
+            pem.extend(read(key, "client key")?);
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+                ApiError::Setup(format!(
+                    "the client certificate {} and key {} do not make a TLS identity",
+                    cert.display(),
+                    key.display()
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
+        (None, None) => {}
+        _ => {
+            return Err(ApiError::Setup(
+                "a client certificate needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY".to_owned(),
+            ))
+        }
+    }
+    Ok(builder)
+}
+
 /// One request: a method, a path under `/v1/`, query parameters and an optional JSON body.
 #[derive(Debug, Clone)]
 pub struct Call<'a> {
@@ -109,47 +152,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: Settings) -> Result<Self, ApiError> {
-        let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60));
-        if settings.skip_verify {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        if let Some(path) = &settings.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                ApiError::Setup(format!("reading CA certificate {}: {e}", path.display()))
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                ApiError::Setup(format!("parsing CA certificate {}: {e}", path.display()))
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
-        match (&settings.client_cert, &settings.client_key) {
-            (Some(cert), Some(key)) => {
-                let read = |p: &std::path::Path, what: &str| {
-                    std::fs::read(p).map_err(|e| {
-                        ApiError::Setup(format!("reading client {what} {}: {e}", p.display()))
-                    })
-                };
-                let mut pem = read(cert, "certificate")?;
-                pem.push(b'\n');
-                pem.extend(read(key, "key")?);
-                // The key's content never reaches an error message.
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
-                    ApiError::Setup(format!(
-                        "the client certificate {} and key {} do not make a TLS identity",
-                        cert.display(),
-                        key.display()
-                    ))
-                })?;
-                builder = builder.identity(identity);
-            }
-            (None, None) => {}
-            _ => {
-                return Err(ApiError::Setup(
-                    "a client certificate needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"
-                        .to_owned(),
-                ))
-            }
-        }
+        let builder = tls_builder(&settings)?.timeout(std::time::Duration::from_secs(60));
         let http = builder
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;
@@ -305,7 +308,9 @@ impl Client {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// A transport error with its causes (reqwest's messages name the URL, never a token
+/// or a body).
+pub fn describe(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -8,5 +8,5 @@
 mod client;
 mod settings;
 
-pub use client::{ApiError, Call, Client};
+pub use client::{describe, tls_builder, ApiError, Call, Client};
 pub use settings::{env, token_file, Settings};

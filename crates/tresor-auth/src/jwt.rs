@@ -333,13 +333,11 @@ impl LogicalBackend for JwtAuth {
         _req: &BackendRequest<'_>,
         login: &tresor_sdk::LoginRecord<'_>,
     ) -> Result<Option<tresor_sdk::RenewTerms>, Error> {
-        let name = crate::renew::role_name(login, "role");
-        let role = match crate::names::valid_name(&name) {
-            true => model::load_role(&self.storage, &name).await?,
-            false => None,
-        };
-        let role = role.ok_or_else(|| crate::renew::role_gone(&name))?;
-        Ok(Some(role.token.renew_terms()))
+        crate::renew::role_terms(login, "role", |name| async move {
+            let role = model::load_role(&self.storage, &name).await?;
+            Ok(role.map(|r| r.token.renew_terms()))
+        })
+        .await
     }
 
     fn login_paths(&self) -> &'static [&'static str] {

@@ -2,11 +2,12 @@
 //! Vault's `pathLoginRenew`, the role the login named must still exist, and the token is
 //! renewed under the role's current token parameters.
 
-use tresor_sdk::{Error, LoginRecord};
+use std::future::Future;
+use tresor_sdk::{Error, LoginRecord, RenewTerms};
 
 /// The role a login named, kept in the token's metadata under `key` (lower-cased, as
 /// role names are stored).
-pub fn role_name(login: &LoginRecord<'_>, key: &str) -> String {
+fn role_name(login: &LoginRecord<'_>, key: &str) -> String {
     login
         .metadata
         .get(key)
@@ -15,8 +16,27 @@ pub fn role_name(login: &LoginRecord<'_>, key: &str) -> String {
 }
 
 /// The refusal when that role was deleted since the login.
-pub fn role_gone(name: &str) -> Error {
+fn role_gone(name: &str) -> Error {
     Error::bad_request(format!("role {name:?} does not exist during renewal"))
+}
+
+/// The terms of the role the login named under `key`, as `load` finds them by name
+/// (`None`: no such role), or the refusal when it is gone.
+pub async fn role_terms<F, Fut>(
+    login: &LoginRecord<'_>,
+    key: &str,
+    load: F,
+) -> Result<Option<RenewTerms>, Error>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Option<RenewTerms>, Error>>,
+{
+    let name = role_name(login, key);
+    let terms = match crate::names::valid_name(&name) {
+        true => load(name.clone()).await?,
+        false => None,
+    };
+    terms.map(Some).ok_or_else(|| role_gone(&name))
 }
 
 #[cfg(test)]

@@ -143,12 +143,12 @@ impl<'t, 's> Exec<'t, 's> {
         }
     }
 
-    pub(crate) fn var_value(&self, name: &str, span: Span) -> Result<Value, EvalError> {
+    pub(crate) fn var_ref(&self, name: &str, span: Span) -> Result<&Value, EvalError> {
         self.vars
             .iter()
             .rev()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v)
             .ok_or_else(|| self.error(span, format!("undefined variable: {name}")))
     }
 
@@ -366,5 +366,74 @@ impl<'t, 's> Exec<'t, 's> {
         self.executing = outer_name;
         self.leave();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::template::RenderOptions;
+    use crate::test_support::{render, render_with};
+
+    #[test]
+    fn variables_are_scoped_to_their_structure() {
+        assert_eq!(
+            render("{{$x := 1}}{{if 1}}{{$x := 2}}{{$y := 3}}{{$x}}{{end}}{{$x}}").as_deref(),
+            Ok("21")
+        );
+        assert_eq!(
+            render("{{$x := 1}}{{range 3}}{{$x = .}}{{end}}{{$x}}").as_deref(),
+            Ok("2")
+        );
+        assert_eq!(
+            render("{{define \"t\"}}{{$}}{{end}}{{$v := 7}}{{template \"t\" 8}}{{$v}}").as_deref(),
+            Ok("87")
+        );
+    }
+
+    #[test]
+    fn range_flow_and_else() {
+        assert_eq!(
+            render("{{range $i, $v := split \",\" \"a,b,c\"}}{{if eq $i 1}}{{continue}}{{end}}{{$v}}{{end}}")
+                .as_deref(),
+            Ok("ac")
+        );
+        assert_eq!(
+            render("{{range 0}}x{{else}}none{{end}}").as_deref(),
+            Ok("none")
+        );
+        assert_eq!(
+            render("{{range $k, $v := parseJSON `{\"b\":1,\"a\":2}`}}{{$k}}{{$v}}{{end}}")
+                .as_deref(),
+            Ok("a2b1")
+        );
+        assert!(render("{{range $i, $v := 3}}{{end}}").is_err());
+    }
+
+    #[test]
+    fn limits_stop_runaway_templates() {
+        let opts = RenderOptions {
+            max_steps: 100,
+            ..RenderOptions::default()
+        };
+        let err = render_with("{{range 1000}}x{{end}}", &opts).unwrap_err();
+        assert!(err.contains("limit of 100 steps"), "{err}");
+        let opts = RenderOptions {
+            max_output_bytes: 10,
+            ..RenderOptions::default()
+        };
+        let err = render_with("{{range 100}}x{{end}}", &opts).unwrap_err();
+        assert!(err.contains("output exceeds"), "{err}");
+        let err =
+            render("{{define \"r\"}}{{template \"r\"}}{{end}}{{template \"r\"}}").unwrap_err();
+        assert!(err.contains("maximum template depth"), "{err}");
+    }
+
+    #[test]
+    fn execute_template_returns_a_string() {
+        assert_eq!(
+            render("{{define \"t\"}}<{{.}}>{{end}}{{executeTemplate \"t\" 1 | len}}").as_deref(),
+            Ok("3")
+        );
+        assert!(render("{{executeTemplate \"nope\"}}").is_err());
     }
 }

@@ -6,6 +6,30 @@
 //! synchronous: a dependency not fetched yet makes the result incomplete, and
 //! [`Rendered::pending`] says what to fetch before rendering again.
 //!
+//! Supported: all of Go's template syntax (custom delimiters, trim markers, comments,
+//! pipelines, variables, `if`/`with`/`range` with `else`, `else if`, `else with`,
+//! `break`/`continue`, ranging over integers, `define`/`template`/`block`), Go's
+//! builtins (not `call`), and consul-template's Vault, environment, file, string,
+//! encoding and arithmetic functions. Outputs are checked against OpenBao's agent by
+//! the golden tests (`tests/golden/regenerate.py`).
+//!
+//! Where tresor differs from consul-template:
+//! - Evaluation errors while a dependency is pending are not reported (the render is
+//!   just incomplete); consul-template fails, e.g. on `(secret "x").Data` with
+//!   `error_on_missing_key`, before the secret has arrived.
+//! - Strings are UTF-8: `base64Decode` of binary data replaces invalid bytes.
+//! - Functions that need Consul or Nomad (`key`, `service`, ...) and a few others
+//!   (`plugin`, `writeToFile`, `scratch`, `md5sum`, `parseYAML`, `toTOML`, `sprig_*`)
+//!   fail when called.
+//! - `int` and `int64` are interchangeable as arguments; `%#v` prints like `%v`; a
+//!   nested struct pointer prints as `&{...}`, not as an address; `%x` on floats is
+//!   not supported; `WrapInfo.CreationTime` is a string.
+//! - `pkiCert` values have `CAChain` (newer consul-template), which OpenBao 2.7 lacks.
+//! - Work is bounded: nesting depth 200, [`RenderOptions`] steps and output size, and
+//!   8 MiB for any value a function builds.
+//! - Error messages never show values from the source (Go shows some, e.g. the input
+//!   of `parseInt`); they name template text, types, paths and keys.
+//!
 //! ```
 //! use tresor_template::{Delims, Dependency, Fetched, RenderOptions, Source, Template};
 //!
@@ -48,6 +72,8 @@ mod parser;
 mod secret;
 mod source;
 mod template;
+#[cfg(test)]
+mod test_support;
 mod timefmt;
 mod value;
 mod yaml;

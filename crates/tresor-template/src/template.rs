@@ -177,3 +177,60 @@ impl Template {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::TestSource;
+
+    #[test]
+    fn templates_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Template>();
+        assert_send_sync::<Rendered>();
+        assert_send_sync::<RenderError>();
+    }
+
+    #[test]
+    fn empty_delimiters_mean_the_defaults() {
+        assert_eq!(Delims::new("", ">>"), Delims::new("{{", ">>"));
+        assert_eq!(Delims::default().right, "}}");
+    }
+
+    #[test]
+    fn rendered_debug_hides_the_output() {
+        let t = Template::parse(
+            "t",
+            "{{with secret \"app\"}}{{.Data.data.user}}{{end}}",
+            &Delims::default(),
+        );
+        let r = t
+            .map_err(|e| e.to_string())
+            .and_then(|t| {
+                t.render(&mut TestSource, &RenderOptions::default())
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap();
+        assert_eq!(r.output, "admin");
+        assert!(!format!("{r:?}").contains("admin"));
+        assert_eq!(r.dependencies.len(), 1);
+        assert!(r.complete);
+    }
+
+    #[test]
+    fn errors_carry_name_and_position() {
+        let err = Template::parse("conf.tmpl", "a\n  {{ end }}", &Delims::default()).unwrap_err();
+        assert_eq!(err.location, Location { line: 2, col: 5 });
+        assert_eq!(
+            err.to_string(),
+            "template: conf.tmpl:2:5: unexpected {{end}}"
+        );
+        let t =
+            Template::parse("conf.tmpl", "x\n{{ secret \"gone\" }}", &Delims::default()).unwrap();
+        let err = t
+            .render(&mut TestSource, &RenderOptions::default())
+            .unwrap_err();
+        assert_eq!(err.location, Location { line: 2, col: 3 });
+        assert!(err.dependency().is_some());
+    }
+}

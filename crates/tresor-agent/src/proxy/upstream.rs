@@ -46,41 +46,10 @@ impl Upstream {
                 attempt.stop()
             }
         });
-        let mut builder = reqwest::Client::builder()
+        let builder = tresor_api::tls_builder(settings)
+            .map_err(|e| ProxyError::Upstream(e.to_string()))?
             .timeout(TIMEOUT)
             .redirect(redirects);
-        if settings.skip_verify {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        if let Some(path) = &settings.ca_cert {
-            let pem = read(path, "CA certificate")?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                ProxyError::Upstream(format!("CA certificate {}: {e}", path.display()))
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
-        match (&settings.client_cert, &settings.client_key) {
-            (Some(cert), Some(key)) => {
-                let mut pem = read(cert, "client certificate")?;
-                pem.push(b'\n');
-                pem.extend(read(key, "client key")?);
-                // The key's content never reaches an error message.
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
-                    ProxyError::Upstream(format!(
-                        "the client certificate {} and key {} do not make a TLS identity",
-                        cert.display(),
-                        key.display()
-                    ))
-                })?;
-                builder = builder.identity(identity);
-            }
-            (None, None) => {}
-            _ => {
-                return Err(ProxyError::Upstream(
-                    "a client certificate needs both a certificate and a key".to_owned(),
-                ))
-            }
-        }
         let http = builder
             .build()
             .map_err(|e| ProxyError::Upstream(e.to_string()))?;
@@ -137,20 +106,4 @@ impl Upstream {
     }
 }
 
-fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>, ProxyError> {
-    std::fs::read(path)
-        .map_err(|e| ProxyError::Upstream(format!("reading {what} {}: {e}", path.display())))
-}
-
-/// A transport error with its causes (no body, no token: reqwest's messages name the
-/// URL only).
-pub fn describe(e: &reqwest::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
-}
+pub use tresor_api::describe;

@@ -1,6 +1,8 @@
 //! Evaluates pipelines, commands, field chains and function calls, checking arguments
 //! against parameter types the way Go's `evalArg` and `validateType` do.
 
+use std::borrow::Cow;
+
 use super::{EvalError, Exec};
 use crate::ast::{Command, Pipeline, Span, Term, TermKind};
 use crate::error::RenderErrorKind;
@@ -57,19 +59,18 @@ impl Exec<'_, '_> {
         };
         match &first.kind {
             TermKind::Field(names) => {
-                self.eval_field_chain(dot, dot.clone(), names, &cmd.args, last, first.span)
+                self.eval_field_chain(dot, names, &cmd.args, last, first.span)
             }
             TermKind::Chain(head, names) => {
                 let receiver = self.eval_arg(dot, Param::Val, head)?;
-                self.eval_field_chain(dot, receiver, names, &cmd.args, last, first.span)
+                self.eval_field_chain(&receiver, names, &cmd.args, last, first.span)
             }
             TermKind::Variable(name, names) => {
-                let value = self.var_value(name, first.span)?;
                 if names.is_empty() {
                     self.not_a_function(cmd, &last)?;
-                    return Ok(value);
                 }
-                self.eval_field_chain(dot, value, names, &cmd.args, last, first.span)
+                let value = self.var_ref(name, first.span)?;
+                self.eval_field_chain(value, names, &cmd.args, last, first.span)
             }
             TermKind::Func(def) => {
                 let args = cmd.args.get(1..).unwrap_or_default();
@@ -117,42 +118,48 @@ impl Exec<'_, '_> {
     }
 
     /// `.A.B.C` on `receiver`; `args` are the command's words (the chain first), and
-    /// only the last field may receive them.
+    /// only the last field may receive them. Walks by reference: only the result is
+    /// copied.
     fn eval_field_chain(
-        &mut self,
-        dot: &Value,
-        receiver: Value,
+        &self,
+        receiver: &Value,
         names: &[String],
         args: &[Term],
         last: Option<Value>,
         span: Span,
     ) -> EResult<Value> {
         let Some((final_name, leading)) = names.split_last() else {
-            return Ok(receiver);
+            return Ok(receiver.clone());
         };
-        let mut receiver = receiver;
+        let mut current = Cow::Borrowed(receiver);
         for name in leading {
-            receiver = self.eval_field(dot, name, receiver, &[], None, span)?;
+            current = match current {
+                Cow::Borrowed(r) => self.eval_field(name, r, &[], None, span)?,
+                Cow::Owned(v) => {
+                    Cow::Owned(self.eval_field(name, &v, &[], None, span)?.into_owned())
+                }
+            };
         }
-        self.eval_field(dot, final_name, receiver, args, last, span)
+        Ok(self
+            .eval_field(final_name, &current, args, last, span)?
+            .into_owned())
     }
 
-    fn eval_field(
-        &mut self,
-        _dot: &Value,
+    fn eval_field<'v>(
+        &self,
         name: &str,
-        receiver: Value,
+        receiver: &'v Value,
         args: &[Term],
         last: Option<Value>,
         span: Span,
-    ) -> EResult<Value> {
+    ) -> EResult<Cow<'v, Value>> {
         let has_args = args.len() > 1 || last.is_some();
         match receiver {
             Value::Missing => {
                 if self.missing_key_is_error() {
                     return Err(self.error(span, format!("nil data; no entry for key {name:?}")));
                 }
-                Ok(Value::Missing)
+                Ok(Cow::Owned(Value::Missing))
             }
             Value::Nil => Err(self.error(
                 span,
@@ -167,14 +174,14 @@ impl Exec<'_, '_> {
                             format!("wrong number of args for {name}: want 0 got {got}"),
                         ));
                     }
-                    return Ok(Value::Struct(s));
+                    return Ok(Cow::Borrowed(receiver));
                 }
                 match s.field(name) {
                     Some(_) if has_args => Err(self.error(
                         span,
                         format!("{name} has arguments but cannot be invoked as function"),
                     )),
-                    Some(v) => Ok(v.clone()),
+                    Some(v) => Ok(Cow::Borrowed(v)),
                     None => Err(self.error(
                         span,
                         format!("can't evaluate field {name} in type {}", s.kind.type_name()),
@@ -182,19 +189,12 @@ impl Exec<'_, '_> {
                 }
             }
             Value::NilOf(NilKind::Ptr(kind)) => {
-                let what = if kind.field_names().contains(&name) {
-                    "nil pointer evaluating"
+                let message = if kind.field_names().contains(&name) {
+                    format!("nil pointer evaluating {}.{name}", kind.type_name())
                 } else {
-                    "can't evaluate field"
+                    format!("can't evaluate field {name} in type {}", kind.type_name())
                 };
-                Err(self.error(
-                    span,
-                    if what == "can't evaluate field" {
-                        format!("can't evaluate field {name} in type {}", kind.type_name())
-                    } else {
-                        format!("nil pointer evaluating {}.{name}", kind.type_name())
-                    },
-                ))
+                Err(self.error(span, message))
             }
             Value::Map(_) | Value::NilOf(NilKind::Map) => {
                 if has_args {
@@ -203,11 +203,11 @@ impl Exec<'_, '_> {
                     );
                 }
                 match receiver.as_map().and_then(|m| m.get(name)) {
-                    Some(v) => Ok(v.clone()),
+                    Some(v) => Ok(Cow::Borrowed(v)),
                     None if self.missing_key_is_error() => {
                         Err(self.error(span, format!("map has no entry for key {name:?}")))
                     }
-                    None => Ok(Value::Nil),
+                    None => Ok(Cow::Owned(Value::Nil)),
                 }
             }
             other => Err(self.error(
@@ -334,21 +334,16 @@ impl Exec<'_, '_> {
                     }
                 };
             }
-            TermKind::Field(names) => self.eval_field_chain(
-                dot,
-                dot.clone(),
-                names,
-                std::slice::from_ref(term),
-                None,
-                span,
-            )?,
+            TermKind::Field(names) => {
+                self.eval_field_chain(dot, names, std::slice::from_ref(term), None, span)?
+            }
             TermKind::Variable(name, names) => {
-                let v = self.var_value(name, span)?;
-                self.eval_field_chain(dot, v, names, std::slice::from_ref(term), None, span)?
+                let v = self.var_ref(name, span)?;
+                self.eval_field_chain(v, names, std::slice::from_ref(term), None, span)?
             }
             TermKind::Chain(head, names) => {
                 let receiver = self.eval_arg(dot, Param::Val, head)?;
-                self.eval_field_chain(dot, receiver, names, std::slice::from_ref(term), None, span)?
+                self.eval_field_chain(&receiver, names, std::slice::from_ref(term), None, span)?
             }
             TermKind::Pipe(p) => self.eval_pipeline(dot, p)?,
             TermKind::Func(def) => self.eval_call(dot, def, &[], None, span, span)?,
@@ -411,5 +406,98 @@ impl Exec<'_, '_> {
                 ),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::template::RenderOptions;
+    use crate::test_support::{render, render_with};
+
+    #[test]
+    fn fields_on_secrets_maps_and_nothing() {
+        assert_eq!(
+            render("{{with secret \"app\"}}{{.Data.data.user}} {{.Data.metadata.version}} {{.RequestID}}{{end}}")
+                .as_deref(),
+            Ok("admin 3 r1")
+        );
+        assert_eq!(
+            render("{{(secret \"app\").Data.data.nope}}|{{.x.y}}").as_deref(),
+            Ok("<no value>|<no value>")
+        );
+        let err = render("{{(secret \"app\").Nope}}").unwrap_err();
+        assert!(
+            err.ends_with("can't evaluate field Nope in type *dependency.Secret"),
+            "{err}"
+        );
+        let strict = RenderOptions {
+            error_on_missing_key: true,
+            ..RenderOptions::default()
+        };
+        let err = render_with("{{(secret \"app\").Data.data.nope}}", &strict).unwrap_err();
+        assert!(err.ends_with("map has no entry for key \"nope\""), "{err}");
+    }
+
+    #[test]
+    fn arguments_are_checked_like_go() {
+        for (text, want) in [
+            ("{{toUpper 1}}", "expected string; found 1"),
+            ("{{toUpper nil}}", "cannot assign nil to string"),
+            ("{{toUpper .x}}", "invalid value; expected string"),
+            (
+                "{{join \",\" (parseJSON `[1]`)}}",
+                "expected []string; got []interface {}",
+            ),
+            (
+                "{{1 | toUpper}}",
+                "wrong type for value; expected string; got int",
+            ),
+            ("{{indent 1.5 \"x\"}}", "expected integer; found 1.5"),
+            (
+                "{{toUpper}}",
+                "wrong number of args for toUpper: want 1 got 0",
+            ),
+            (
+                "{{printf}}",
+                "wrong number of args for printf: want at least 1 got 0",
+            ),
+            (
+                "{{\"x\" | \"y\"}}",
+                "non executable command in pipeline stage 2",
+            ),
+            ("{{. 1}}", "can't give argument to non-function ."),
+            (
+                "{{with secret \"app\"}}{{.Data.x 1}}{{end}}",
+                "x is not a method but has arguments",
+            ),
+            ("{{99999999999999999999}}", "integer overflow"),
+            (
+                "{{18446744073709551615}}",
+                "18446744073709551615 overflows int",
+            ),
+        ] {
+            let err = render(text).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn and_or_short_circuit() {
+        // The second argument would fail if it were evaluated.
+        assert_eq!(render("{{or 1 (secret \"missing\")}}").as_deref(), Ok("1"));
+        assert_eq!(render("{{and 0 (secret \"missing\")}}").as_deref(), Ok("0"));
+        assert!(render("{{or 0 (secret \"missing\")}}").is_err());
+    }
+
+    #[test]
+    fn pending_secrets_make_the_render_incomplete() {
+        assert_eq!(
+            render("{{with secret \"pending\"}}{{.Data.x}}{{end}}"),
+            Err("incomplete".to_string())
+        );
+        assert_eq!(
+            render("{{(secret \"pending\").Data.x | toUpper}}"),
+            Err("incomplete".to_string())
+        );
     }
 }

@@ -146,3 +146,41 @@ pub(super) fn timestamp(deps: &mut Deps<'_>, args: &[Value]) -> Result<Value, Fu
     }
     Ok(Value::Str(timefmt::format(now, layout)))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::render;
+
+    #[test]
+    fn environment_and_clock() {
+        assert_eq!(
+            render(
+                "{{env \"SET\"}}|{{env \"NO\"}}|{{envOrDefault \"NO\" \"d\"}}|{{mustEnv \"SET\"}}"
+            )
+            .as_deref(),
+            Ok("yes||d|yes")
+        );
+        assert!(render("{{mustEnv \"NO\"}}").is_err());
+        assert_eq!(
+            render("{{timestamp}} {{timestamp \"unix\"}} {{timestamp \"2006\"}}").as_deref(),
+            Ok("1970-01-01T00:00:00Z 0 1970")
+        );
+        assert!(render("{{timestamp \"a\" \"b\"}}").is_err());
+    }
+
+    #[test]
+    fn calls_without_a_path() {
+        assert_eq!(
+            render("{{secret}}|{{secrets \"\"}}|{{file \"\"}}|{{pkiCert}}").as_deref(),
+            Ok("<no value>|[]||<no value>")
+        );
+        let err = render("{{secret \"app\" \"novalue\"}}").unwrap_err();
+        assert!(err.contains("not a k=v pair"), "{err}");
+    }
+
+    #[test]
+    fn failed_fetches_name_the_dependency() {
+        let err = render("{{secret \"gone\"}}").unwrap_err();
+        assert!(err.ends_with("secret \"gone\": not found"), "{err}");
+    }
+}
