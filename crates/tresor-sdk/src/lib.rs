@@ -16,6 +16,7 @@ mod login;
 mod request;
 mod response;
 pub mod stored;
+pub mod tls;
 pub mod token_params;
 
 pub use clock::{parse_rfc3339, rfc3339, Clock, ManualClock, SystemClock};
