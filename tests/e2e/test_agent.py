@@ -235,6 +235,43 @@ def test_database_credentials_template(server, agent_kind, agents, pg, tmp_path)
         call(server, "DELETE", f"sys/mounts/{mount}")
 
 
+@ON_SERVERS
+def test_tresor_agent_renews_database_leases_then_replaces_them(server, agents, pg, tmp_path):
+    """Leased credentials are renewed at lease_renewal_threshold (the same user stays past
+    the lease's first end); once renewal is capped by max_ttl, new credentials are fetched
+    and the file is rendered again."""
+    mount = unique("dbl")
+    ok(*call(server, "POST", f"sys/mounts/{mount}", {"type": "database"}), "mount database")
+    rendered = tmp_path / "db.env"
+    try:
+        ok(*call(server, "POST", f"{mount}/config/pg", {
+            "plugin_name": "postgresql-database-plugin", "connection_url": pg.url(),
+            "username": pg.superuser, "password": pg.password, "allowed_roles": ["app"],
+        }), "database config")
+        ok(*call(server, "POST", f"{mount}/roles/app", {
+            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": "4s", "max_ttl": "10s",
+        }), "database role")
+        role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"]})
+        contents = f'{{{{ with secret "{mount}/creds/app" }}}}{{{{ .Data.username }}}}{{{{ end }}}}'
+        agent = agents.start("tresor", vault_block(server) + auto_auth(role.method_block())
+                             + template_config("1m", lease_renewal_threshold="0.5")
+                             + template(rendered, contents=contents))
+        first = wait_for(lambda: read_text(rendered), "database template rendered", agent)
+        started = time.monotonic()
+        leases = ok(*call(server, "LIST", f"sys/leases/lookup/{mount}/creds/app/"), "leases")["data"]["keys"]
+        lease_id = f"{mount}/creds/app/{leases[0]}"
+        time.sleep(5.5)  # past the first 4 s lease: alive only if renewed
+        status, doc = call(server, "PUT", "sys/leases/lookup", {"lease_id": lease_id})
+        if time.monotonic() - started < 9:
+            assert status == 200 and doc["data"]["ttl"] > 0, f"lease not renewed: {status} {doc}{agent.report()}"
+            assert read_text(rendered) == first, agent.report()
+        second = wait_for(lambda: (read_text(rendered) or first) != first and read_text(rendered),
+                          "new credentials rendered once the lease hit max_ttl", agent, timeout=20)
+        assert pg.role(second) is not None, agent.report()
+    finally:
+        call(server, "PUT", f"sys/leases/revoke-prefix/{mount}/", {})
+
+
 # --------------------------------------------------------------------------------------
 # Exec mode
 # --------------------------------------------------------------------------------------
@@ -429,6 +466,22 @@ def test_sigterm_exits_zero_and_removes_the_pid_file(tresor_dev, agent_kind, age
     assert rc == 0, f"exit status {rc} after SIGTERM{agent.report()}"
     assert time.monotonic() - start < 3, agent.report()
     assert not pid_file.exists(), f"pid file left behind{agent.report()}"
+
+
+def test_revoke_on_exit_revokes_the_auto_auth_token(tresor_dev, agents, tmp_path):
+    server = tresor_dev
+    path = unique("rev")
+    put_kv2(server, path, {"password": "x"})
+    role = reader_role(server, tmp_path, {f"secret/data/{path}": ["read"]})
+    sink = tmp_path / "token"
+    agent = agents.start("tresor", vault_block(server) + auto_auth(role.method_block(), file_sink(sink)),
+                         args=["-revoke-on-exit"])
+    token = wait_for(lambda: sink_token(sink), "token written to the sink", agent)
+    role.assert_token(token, agent)
+    agent.proc.send_signal(signal.SIGTERM)
+    assert agent.wait_exit(timeout=5) == 0, agent.report()
+    status, doc = lookup_token(server, token)
+    assert status in (400, 403), f"the token outlived the agent: {status} {doc}{agent.report()}"
 
 
 @BY_AGENTS
