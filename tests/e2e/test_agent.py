@@ -415,6 +415,53 @@ def test_api_proxy_uses_the_auto_auth_token(server, agent_kind, agents, tmp_path
     assert r.status == 403, f"{r}{agent.report()}"
 
 
+@ON_SERVERS
+def test_tresor_agent_cache_shares_one_lease_between_identical_requests(server, agents, pg, tmp_path):
+    mount = unique("dbc")
+    ok(*call(server, "POST", f"sys/mounts/{mount}", {"type": "database"}), "mount database")
+    try:
+        ok(*call(server, "POST", f"{mount}/config/pg", {
+            "plugin_name": "postgresql-database-plugin", "connection_url": pg.url(),
+            "username": pg.superuser, "password": pg.password, "allowed_roles": ["app"],
+        }), "database config")
+        ok(*call(server, "POST", f"{mount}/roles/app", {
+            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": "1h", "max_ttl": "2h",
+        }), "database role")
+        role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"], "sys/leases/revoke": ["update"]})
+        port = free_port()
+        addr = f"http://{LOOPBACK}:{port}"
+        sink = tmp_path / "sink"
+        agent = agents.start("tresor", vault_block(server)
+                             + auto_auth(role.method_block(), file_sink(sink))
+                             + f'listener "tcp" {{\n  address = "{LOOPBACK}:{port}"\n  tls_disable = true\n}}\n'
+                             + "api_proxy {\n  use_auto_auth_token = true\n}\ncache {}\n")
+        wait_for(lambda: sink_token(sink), "the agent authenticated", agent)
+
+        def creds():
+            try:
+                r = http_request(addr, "GET", f"/v1/{mount}/creds/app", timeout=10)
+            except OSError:
+                return None
+            return r if r.status == 200 else None
+
+        first = wait_for(creds, "credentials through the agent", agent)
+        second = creds()
+        assert second is not None, agent.report()
+        a, b = first.json(), second.json()
+        assert a["lease_id"] == b["lease_id"] and a["data"] == b["data"], f"{a} {b}{agent.report()}"
+        assert second.headers.get("X-Cache") == "HIT", f"{second.headers}{agent.report()}"
+        assert pg.can_login(a["data"]["username"], a["data"]["password"]), agent.report()
+        leases = ok(*call(server, "LIST", f"sys/leases/lookup/{mount}/creds/app/"), "leases")["data"]["keys"]
+        assert len(leases) == 1, f"{leases}{agent.report()}"
+        # Revoking through the agent evicts: the next request makes new credentials.
+        r = http_request(addr, "PUT", "/v1/sys/leases/revoke", body={"lease_id": a["lease_id"]}, timeout=10)
+        assert r.status in (200, 204), f"{r}{agent.report()}"
+        third = creds()
+        assert third is not None and third.json()["lease_id"] != a["lease_id"], agent.report()
+    finally:
+        call(server, "PUT", f"sys/leases/revoke-prefix/{mount}/", {})
+
+
 # --------------------------------------------------------------------------------------
 # Response-wrapped sink
 # --------------------------------------------------------------------------------------
