@@ -9,14 +9,25 @@ use tresor_api::{ApiError, Call, Client};
 use tresor_template::Dependency;
 
 /// What the server answered for a dependency, and the lease terms that decide when it
-/// is fetched again.
-#[derive(Debug, Clone)]
+/// is fetched again. Its Debug never shows the value.
+#[derive(Clone)]
 pub struct Answer {
     /// What the template sees (the secret's whole answer, a list of keys...).
     pub value: Value,
     pub lease_id: Option<String>,
     pub lease_secs: u64,
     pub renewable: bool,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("value", &"[redacted]")
+            .field("lease_id", &self.lease_id)
+            .field("lease_secs", &self.lease_secs)
+            .field("renewable", &self.renewable)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,5 +193,25 @@ pub async fn fetch(
         other => Err(FetchError::Other(format!(
             "unsupported dependency {other:?}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let a = Answer {
+            value: serde_json::json!({"data": {"password": "hunter2"}}),
+            lease_id: Some("db/creds/app/x".into()),
+            lease_secs: 60,
+            renewable: true,
+        };
+        let shown = format!("{a:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("db/creds/app/x"),
+            "{shown}"
+        );
     }
 }

@@ -10,12 +10,24 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tresor_crypto::SecretString;
 
-/// An answer as it is served again: kept in memory only.
-#[derive(Debug)]
+/// An answer as it is served again: kept in memory only. Its Debug shows neither the
+/// headers nor the body (credentials).
 pub struct CachedResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+impl std::fmt::Debug for CachedResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedResponse")
+            .field("status", &self.status)
+            .field(
+                "body",
+                &format_args!("[{} bytes redacted]", self.body.len()),
+            )
+            .finish()
+    }
 }
 
 /// What the entry keeps alive. The tokens are kept (as secrets) because renewing needs
