@@ -6,6 +6,8 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Writes `content` to `path` with `mode`; makes missing parent directories (0755)
 /// when `create_dirs`.
 pub fn write(path: &Path, content: &[u8], mode: u32, create_dirs: bool) -> std::io::Result<()> {
@@ -20,10 +22,11 @@ pub fn write(path: &Path, content: &[u8], mode: u32, create_dirs: bool) -> std::
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let suffix = tresor_crypto::random::base62(12)
-        .map(|s| s.expose().to_owned())
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
+    // Unique within this process by the counter, across processes by the pid; an
+    // existing file is never opened (create_new). No randomness needed: seeding the
+    // RNG on first use costs the agent's first render tens of milliseconds.
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)
