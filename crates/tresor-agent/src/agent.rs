@@ -99,26 +99,33 @@ fn template_jobs(cfg: &AgentConfig) -> Result<Vec<Job>, AgentError> {
     Ok(jobs)
 }
 
-/// The client auto-auth logs in with: the server's, presenting the `cert` method's
-/// client certificate when it names one.
-fn login_client(cfg: &AgentConfig, settings: &Settings) -> Result<Client, AgentError> {
+/// The client auto-auth logs in with: the server's own, or one presenting the `cert`
+/// method's client certificate when it names one (building a client loads the trusted
+/// roots: done once when nothing differs).
+fn login_client(
+    cfg: &AgentConfig,
+    settings: &Settings,
+    server: &Client,
+) -> Result<Client, AgentError> {
+    let Some(MethodKind::Cert {
+        client_cert,
+        client_key,
+        ca_cert,
+        ..
+    }) = cfg.auto_auth.as_ref().map(|a| &a.method.kind)
+    else {
+        return Ok(server.clone());
+    };
+    if client_cert.is_none() && ca_cert.is_none() {
+        return Ok(server.clone());
+    }
     let mut s = settings.clone();
-    if let Some(a) = &cfg.auto_auth {
-        if let MethodKind::Cert {
-            client_cert,
-            client_key,
-            ca_cert,
-            ..
-        } = &a.method.kind
-        {
-            if client_cert.is_some() {
-                s.client_cert.clone_from(client_cert);
-                s.client_key.clone_from(client_key);
-            }
-            if ca_cert.is_some() {
-                s.ca_cert.clone_from(ca_cert);
-            }
-        }
+    if client_cert.is_some() {
+        s.client_cert.clone_from(client_cert);
+        s.client_key.clone_from(client_key);
+    }
+    if ca_cert.is_some() {
+        s.ca_cert.clone_from(ca_cert);
     }
     Ok(Client::new(s)?)
 }
@@ -157,8 +164,10 @@ pub async fn run(cfg: AgentConfig, mut shutdown: watch::Receiver<bool>) -> Resul
         None => PidFile(None),
     };
     let (token_tx, token_rx) = watch::channel(None);
-    let authenticator =
-        Authenticator::new(auto_auth.method.clone(), login_client(&cfg, &settings)?);
+    let authenticator = Authenticator::new(
+        auto_auth.method.clone(),
+        login_client(&cfg, &settings, &server)?,
+    );
     let once = cfg.exit_after_auth;
     let mut auth_task = tokio::spawn(auth::run(
         authenticator,
