@@ -348,3 +348,45 @@ def test_tresor_cli_cert_login(tls_pair, pki, tmp_path):
         assert bad.rc == 2 and error in bad.stderr, bad
         assert pki.leaves[who].key_pem.splitlines()[1] not in bad.stdout + bad.stderr, bad
         assert token_file.read_text().strip() == token2
+
+
+# --------------------------------------------------------------------------------------
+# The agent's cert auto-auth
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("agent_kind", ["tresor", "bao"])
+def test_agent_cert_auto_auth(tls_pair, pki, tmp_path, agent_kind):
+    """`auto_auth { method "cert" }` logs in over TLS with the configured client
+    certificate, against tresor and OpenBao, with tresor's agent and bao's."""
+    from agentkit import Agents, read_text, wait_for
+
+    cert, key = pki.cert("alice")
+    agents = Agents(tmp_path / "agents")
+    try:
+        for s in tls_pair:
+            sink = tmp_path / f"{s.name}-token"
+            config = (
+                f'vault {{\n  address = "{s.addr}"\n  ca_cert = "{s.ca}"\n}}\n'
+                "auto_auth {\n"
+                '  method "cert" {\n    config = {\n      name = "clients"\n'
+                # The method's own client needs the server's CA too (bao ignores the
+                # vault block's for it).
+                f'      client_cert = "{cert}"\n      client_key = "{key}"\n      ca_cert = "{s.ca}"\n'
+                "    }\n  }\n"
+                f'  sink "file" {{\n    config = {{\n      path = "{sink}"\n    }}\n  }}\n'
+                "}\n"
+            )
+            agent = agents.start(agent_kind, config, name=f"{agent_kind}-{s.name}")
+            token = wait_for(lambda: (read_text(sink) or "").strip(), f"{s.name}: token in the sink", agent)
+            status, doc = tls_call(s, "GET", "auth/token/lookup-self", token=token)
+            assert status == 200, (s.name, status, doc, agent.report())
+            assert sorted(doc["data"]["policies"]) == ["cert-pol", "default"], (s.name, doc)
+            assert doc["data"]["meta"]["common_name"] == "alice.example.org", (s.name, doc)
+            # Renewal over the agent's own connection (with the same certificate) works:
+            # renew-self with the token over a connection presenting alice's certificate.
+            status, doc = tls_call(s, "POST", "auth/token/renew-self", {}, token=token, cert=(cert, key))
+            assert status == 200, (s.name, status, doc)
+            agent.stop()
+    finally:
+        agents.close()

@@ -53,7 +53,7 @@ pub async fn run(
         if once {
             return AuthOutcome::Done;
         }
-        keep_alive(&server, token).await;
+        keep_alive(auth.client(), token).await;
         tracing::info!("logging in again");
     }
 }

@@ -33,6 +33,12 @@ impl Authenticator {
         &self.method
     }
 
+    /// The client logins go through; renewals use it too, so that a `cert` token is
+    /// renewed over a connection presenting the same certificate.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn login_path(&self) -> String {
         format!("{}/login", self.method.mount_path)
     }
