@@ -60,11 +60,26 @@ pub fn tls_builder(settings: &Settings) -> Result<reqwest::ClientBuilder, ApiErr
             .map_err(|e| ApiError::Setup(format!("reading {what} {}: {e}", p.display())))
     };
     if let Some(path) = &settings.ca_cert {
+        // As Vault's client: the given CA replaces the system's roots.
         let pem = read(path, "CA certificate")?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             ApiError::Setup(format!("parsing CA certificate {}: {e}", path.display()))
         })?;
-        builder = builder.add_root_certificate(cert);
+        if certs.is_empty() {
+            return Err(ApiError::Setup(format!(
+                "no certificate in {}",
+                path.display()
+            )));
+        }
+        builder = builder.tls_certs_only(certs);
+    } else if settings
+        .address
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+    {
+        // A plain-text address needs no trusted roots: loading the system's costs
+        // milliseconds and memory (the agent's footprint).
+        builder = builder.tls_certs_only(std::iter::empty());
     }
     match (&settings.client_cert, &settings.client_key) {
         (Some(cert), Some(key)) => {
