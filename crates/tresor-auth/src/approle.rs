@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 use tresor_crypto::digest::HmacKey;
-use tresor_sdk::framework::{find, route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{
+    existence_target, route, without_trailing_slash, FieldSpec, FieldType, Matched, PathSpec,
+};
 use tresor_sdk::{BackendRequest, Clock, Error, LogicalBackend, MountContext, Operation, Response};
 use tresor_storage::View;
 
@@ -260,18 +262,10 @@ impl AppRole {
     }
 }
 
-/// Vault serves most AppRole paths with or without a trailing slash.
-fn trimmed<'a>(req: &BackendRequest<'a>) -> BackendRequest<'a> {
-    BackendRequest {
-        path: req.path.strip_suffix('/').unwrap_or(req.path),
-        ..*req
-    }
-}
-
 #[async_trait]
 impl LogicalBackend for AppRole {
     async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error> {
-        let req = trimmed(req);
+        let req = without_trailing_slash(req);
         let matched = route(PATHS, &req)?;
         let mut resp = self.dispatch(&req, &matched).await?;
         if matched.route() != Route::Login {
@@ -307,15 +301,12 @@ impl LogicalBackend for AppRole {
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
-        let req = trimmed(req);
-        match find(PATHS, req.path) {
-            Some((spec, captures)) if spec.existence_check => {
-                let name = captures.get("role_name").unwrap_or("").to_lowercase();
-                Ok(Some(
-                    model::load_role(&self.storage, &name).await?.is_some(),
-                ))
-            }
-            _ => Ok(None),
-        }
+        let Some(name) = existence_target(PATHS, without_trailing_slash(req).path, "role_name")
+        else {
+            return Ok(None);
+        };
+        Ok(Some(
+            model::load_role(&self.storage, &name).await?.is_some(),
+        ))
     }
 }

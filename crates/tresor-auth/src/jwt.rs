@@ -29,7 +29,7 @@ mod verify;
 
 use async_trait::async_trait;
 use std::sync::Arc;
-use tresor_sdk::framework::{find, route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{existence_target, route, FieldSpec, FieldType, Matched, PathSpec};
 use tresor_sdk::{BackendRequest, Clock, Error, LogicalBackend, MountContext, Operation, Response};
 use tresor_storage::View;
 
@@ -345,14 +345,11 @@ impl LogicalBackend for JwtAuth {
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
-        match find(PATHS, req.path) {
-            Some((spec, captures)) if spec.existence_check => {
-                let name = captures.get("name").unwrap_or("").to_lowercase();
-                Ok(Some(
-                    model::load_role(&self.storage, &name).await?.is_some(),
-                ))
-            }
-            _ => Ok(None),
-        }
+        let Some(name) = existence_target(PATHS, req.path, "name") else {
+            return Ok(None);
+        };
+        Ok(Some(
+            model::load_role(&self.storage, &name).await?.is_some(),
+        ))
     }
 }

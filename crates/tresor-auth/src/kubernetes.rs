@@ -36,7 +36,9 @@ pub use api::LocalFiles;
 
 use async_trait::async_trait;
 use std::sync::Arc;
-use tresor_sdk::framework::{find, route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{
+    existence_target, route, without_trailing_slash, FieldSpec, FieldType, Matched, PathSpec,
+};
 use tresor_sdk::{BackendRequest, Clock, Error, LogicalBackend, MountContext, Operation, Response};
 use tresor_storage::View;
 
@@ -195,18 +197,10 @@ impl Kubernetes {
     }
 }
 
-/// Vault serves `role/` (the list) with or without its trailing slash.
-fn trimmed<'a>(req: &BackendRequest<'a>) -> BackendRequest<'a> {
-    BackendRequest {
-        path: req.path.strip_suffix('/').unwrap_or(req.path),
-        ..*req
-    }
-}
-
 #[async_trait]
 impl LogicalBackend for Kubernetes {
     async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error> {
-        let req = trimmed(req);
+        let req = without_trailing_slash(req);
         let matched = route(PATHS, &req)?;
         let mut resp = self.dispatch(&req, &matched).await?;
         let legacy: &[&str] = match matched.route() {
@@ -237,15 +231,11 @@ impl LogicalBackend for Kubernetes {
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
-        let req = trimmed(req);
-        match find(PATHS, req.path) {
-            Some((spec, captures)) if spec.existence_check => {
-                let name = captures.get("name").unwrap_or("").to_lowercase();
-                Ok(Some(
-                    model::load_role(&self.storage, &name).await?.is_some(),
-                ))
-            }
-            _ => Ok(None),
-        }
+        let Some(name) = existence_target(PATHS, without_trailing_slash(req).path, "name") else {
+            return Ok(None);
+        };
+        Ok(Some(
+            model::load_role(&self.storage, &name).await?.is_some(),
+        ))
     }
 }

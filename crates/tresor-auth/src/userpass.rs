@@ -8,7 +8,7 @@ mod path_users;
 
 use async_trait::async_trait;
 use std::sync::Arc;
-use tresor_sdk::framework::{find, route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{existence_target, route, FieldSpec, FieldType, Matched, PathSpec};
 use tresor_sdk::{BackendRequest, Error, LogicalBackend, MountContext, Operation, Response};
 use tresor_storage::View;
 
@@ -163,12 +163,9 @@ impl LogicalBackend for Userpass {
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
-        match find(PATHS, req.path) {
-            Some((spec, captures)) if spec.existence_check => {
-                let name = captures.get("username").unwrap_or("").to_lowercase();
-                Ok(Some(model::load(&self.storage, &name).await?.is_some()))
-            }
-            _ => Ok(None),
-        }
+        let Some(name) = existence_target(PATHS, req.path, "username") else {
+            return Ok(None);
+        };
+        Ok(Some(model::load(&self.storage, &name).await?.is_some()))
     }
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
-use tresor_sdk::framework::{find, route, FieldSpec, FieldType, Matched, PathSpec};
+use tresor_sdk::framework::{
+    find, route, without_trailing_slash, FieldSpec, FieldType, Matched, PathSpec,
+};
 use tresor_sdk::{
     BackendRequest, Clock, Error, LeaseRequest, LogicalBackend, MountContext, Operation, Response,
     SecretLease, SystemView,
@@ -323,18 +325,10 @@ pub(crate) fn valid_name(name: &str) -> bool {
     }
 }
 
-/// Vault serves the list paths with or without a trailing slash.
-fn trimmed<'a>(req: &BackendRequest<'a>) -> BackendRequest<'a> {
-    BackendRequest {
-        path: req.path.strip_suffix('/').unwrap_or(req.path),
-        ..*req
-    }
-}
-
 #[async_trait]
 impl LogicalBackend for Database {
     async fn handle(&self, req: &BackendRequest<'_>) -> Result<Response, Error> {
-        let req = trimmed(req);
+        let req = without_trailing_slash(req);
         let matched = route(PATHS, &req)?;
         let mut resp = self.dispatch(&req, &matched).await?;
         if matches!(matched.route(), Route::Role | Route::StaticRole) {
@@ -344,7 +338,7 @@ impl LogicalBackend for Database {
     }
 
     async fn exists(&self, req: &BackendRequest<'_>) -> Result<Option<bool>, Error> {
-        let req = trimmed(req);
+        let req = without_trailing_slash(req);
         let Some((spec, captures)) = find(PATHS, req.path) else {
             return Ok(None);
         };

@@ -66,6 +66,26 @@ pub fn route<'t, R>(
     })
 }
 
+/// The lower-cased capture `name` of `path` when its row has an existence check: the
+/// object a backend's `exists` looks up (a role, a user).
+pub fn existence_target<R>(table: &[PathSpec<R>], path: &str, name: &str) -> Option<String> {
+    match find(table, path) {
+        Some((spec, captures)) if spec.existence_check => {
+            Some(captures.get(name).unwrap_or("").to_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// The request without a trailing slash on its path: Vault serves most paths (and
+/// the lists) with or without one.
+pub fn without_trailing_slash<'a>(req: &BackendRequest<'a>) -> BackendRequest<'a> {
+    BackendRequest {
+        path: req.path.strip_suffix('/').unwrap_or(req.path),
+        ..*req
+    }
+}
+
 /// The first row whose pattern matches `path`.
 pub fn find<'t, R>(table: &'t [PathSpec<R>], path: &str) -> Option<(&'t PathSpec<R>, Captures)> {
     table
