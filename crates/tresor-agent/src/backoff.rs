@@ -27,6 +27,14 @@ impl Backoff {
         wait.saturating_sub(jitter)
     }
 
+    /// The wait before attempt `n + 1` after `n` failures in a row (`n` >= 1), without
+    /// keeping a backoff between them.
+    pub fn nth(mut self, n: u32) -> Duration {
+        let doublings = n.saturating_sub(1).min(31);
+        self.current = self.min.saturating_mul(1u32 << doublings).min(self.max);
+        self.next()
+    }
+
     pub fn reset(&mut self) {
         self.current = self.min;
     }
@@ -54,5 +62,10 @@ mod tests {
         }
         b.reset();
         assert!(b.next() <= Duration::from_millis(100));
+        let fresh = || Backoff::new(Duration::from_millis(100), Duration::from_millis(700));
+        for (n, cap) in [(1, 100), (2, 200), (3, 400), (4, 700), (40, 700)] {
+            let w = fresh().nth(n).as_millis();
+            assert!(w <= cap && w >= cap * 3 / 4, "nth({n}) = {w}");
+        }
     }
 }

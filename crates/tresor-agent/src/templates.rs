@@ -168,11 +168,8 @@ impl Runner {
                     }
                     _ => 1,
                 };
-                let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(60));
-                let mut wait = backoff.next();
-                for _ in 1..failures.min(12) {
-                    wait = backoff.next();
-                }
+                let wait =
+                    Backoff::new(Duration::from_millis(250), Duration::from_secs(60)).nth(failures);
                 tracing::warn!(dependency = %describe(&done.dep), error = %e, failures, "fetching a template dependency failed");
                 State::Failed {
                     error: e.to_string(),
