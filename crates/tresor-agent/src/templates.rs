@@ -170,7 +170,7 @@ impl Runner {
                 };
                 let wait =
                     Backoff::new(Duration::from_millis(250), Duration::from_secs(60)).nth(failures);
-                tracing::warn!(dependency = %describe(&done.dep), error = %e, failures, "fetching a template dependency failed");
+                tracing::warn!(dependency = %done.dep, error = %e, failures, "fetching a template dependency failed");
                 State::Failed {
                     error: e.to_string(),
                     failures,
@@ -246,15 +246,6 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-fn describe(dep: &Dependency) -> String {
-    match dep {
-        Dependency::Secret { path, .. } => format!("secret {path:?}"),
-        Dependency::Secrets { path } => format!("secrets {path:?}"),
-        Dependency::PkiCert { path, .. } => format!("pkiCert {path:?}"),
-        other => format!("{other:?}"),
-    }
-}
-
 fn spawn_fetch(tasks: &mut JoinSet<Done>, client: &Client, mounts: &Arc<Mounts>, dep: Dependency) {
     let (client, mounts) = (client.clone(), mounts.clone());
     tasks.spawn(async move {
@@ -282,7 +273,7 @@ fn spawn_renew(
                 .and_then(serde_json::Value::as_u64)
                 .filter(|s| *s > 0),
             Err(e) => {
-                tracing::info!(dependency = %describe(&dep), error = %e, "lease renewal failed; fetching anew");
+                tracing::info!(dependency = %dep, error = %e, "lease renewal failed; fetching anew");
                 None
             }
         };
