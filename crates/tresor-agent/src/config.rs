@@ -14,39 +14,7 @@ pub use top::{ApiProxy, Listener, ListenerKind, Vault};
 
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{file}: {detail}")]
-    Read { file: String, detail: String },
-    #[error("{file}: syntax error: {detail}")]
-    Syntax { file: String, detail: String },
-    #[error("{file}: {}unknown key {key:?}", in_block(.block))]
-    UnknownKey {
-        file: String,
-        block: String,
-        key: String,
-    },
-    #[error("{file}: {}key {key:?} must be {expected}", in_block(.block))]
-    Value {
-        file: String,
-        block: String,
-        key: String,
-        expected: &'static str,
-    },
-    #[error("{file}: {}{detail}", in_block(.block))]
-    Shape {
-        file: String,
-        block: String,
-        detail: String,
-    },
-}
-
-fn in_block(block: &str) -> String {
-    match block.is_empty() {
-        true => String::new(),
-        false => format!("block {block}: "),
-    }
-}
+pub use tresor_hcl::config_error::ConfigError;
 
 /// The whole agent configuration.
 #[derive(Debug, Clone, Default)]

@@ -14,6 +14,8 @@
 //!
 #![forbid(unsafe_code)]
 
+pub mod config_error;
+
 /// Deepest nesting of `[` and `{` a policy may use.
 pub const MAX_DEPTH: usize = 32;
 

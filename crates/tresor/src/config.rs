@@ -9,48 +9,7 @@ mod typed;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{file}: {detail}")]
-    Read { file: String, detail: String },
-    #[error("{file}: syntax error: {detail}")]
-    Syntax { file: String, detail: String },
-    #[error("{file}: {}unknown key {key:?}", in_block(.block))]
-    UnknownKey {
-        file: String,
-        block: String,
-        key: String,
-    },
-    #[error("{file}: {}unknown block {kind:?}", in_block(.block))]
-    UnknownBlock {
-        file: String,
-        block: String,
-        kind: String,
-    },
-    #[error("{file}: {}key {key:?} must be {expected}", in_block(.block))]
-    Value {
-        file: String,
-        block: String,
-        key: String,
-        expected: &'static str,
-    },
-    #[error("{file}: {}{detail}", in_block(.block))]
-    Shape {
-        file: String,
-        block: String,
-        detail: String,
-    },
-    #[error("{0}")]
-    Invalid(String),
-}
-
-fn in_block(block: &str) -> String {
-    if block.is_empty() {
-        String::new()
-    } else {
-        format!("block {block}: ")
-    }
-}
+pub use tresor_hcl::config_error::ConfigError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Storage {
