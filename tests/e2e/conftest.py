@@ -715,3 +715,45 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}")
         time.sleep(step)
+
+
+def ok(server, method: str, path: str, body=None, expect=(200, 204)):
+    """`call` that must answer one of `expect`; the answer's body."""
+    status, doc = call(server, method, path, body)
+    assert status in expect, (server.name, method, path, body, status, doc)
+    return doc
+
+
+def envelope(doc: dict):
+    """The shape of an answer without its per-request fields."""
+    return shape({k: v for k, v in doc.items() if k not in ("request_id", "warnings")})
+
+
+class Undo:
+    """Clean-up actions run in reverse order at the end of a test; every action runs even
+    if one fails, and failures are reported."""
+
+    def __init__(self):
+        self.actions = []
+
+    def __call__(self, fn, *args, **kw):
+        self.actions.append((fn, args, kw))
+
+    def run(self) -> list[str]:
+        failures = []
+        for fn, args, kw in reversed(self.actions):
+            try:
+                fn(*args, **kw)
+            except Exception as e:  # pragma: no cover - reported below
+                failures.append(f"{getattr(fn, '__name__', fn)}{args}: {e!r}")
+        self.actions.clear()
+        return failures
+
+
+@pytest.fixture
+def undo():
+    """Registers clean-up actions (`undo(fn, *args)`); the test fails if one fails."""
+    u = Undo()
+    yield u
+    failures = u.run()
+    assert not failures, "clean-up failed:\n" + "\n".join(failures)

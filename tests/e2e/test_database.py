@@ -24,7 +24,7 @@ import hvac
 import pytest
 import requests
 
-from conftest import BAO_BIN, call, compare_scenario, run_cli, shape, wait_until
+from conftest import BAO_BIN, call, compare_scenario, envelope, ok, run_cli, wait_until
 from pg_cluster import PgCluster
 
 try:  # database clients (tests/e2e/requirements.txt)
@@ -56,17 +56,6 @@ REDIS = {"host": "127.0.0.1", "port": 6379}
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-
-
-def ok(server, method: str, path: str, body=None, expect=(200, 204)):
-    status, doc = call(server, method, path, body)
-    assert status in expect, (server.name, method, path, body, status, doc)
-    return doc
-
-
-def envelope(doc: dict):
-    """The shape of an answer without its per-request fields."""
-    return shape({k: v for k, v in doc.items() if k not in ("request_id", "warnings")})
 
 
 def hvac_client(server) -> hvac.Client:
@@ -151,35 +140,6 @@ def pg_config(pg, **extra) -> dict:
     }
     body.update(extra)
     return body
-
-
-class Undo:
-    """Clean-up actions run in reverse order at the end of a test; every action runs even
-    if one fails, and failures are reported."""
-
-    def __init__(self):
-        self.actions = []
-
-    def __call__(self, fn, *args, **kw):
-        self.actions.append((fn, args, kw))
-
-    def run(self) -> list[str]:
-        failures = []
-        for fn, args, kw in reversed(self.actions):
-            try:
-                fn(*args, **kw)
-            except Exception as e:  # pragma: no cover - reported below
-                failures.append(f"{getattr(fn, '__name__', fn)}{args}: {e!r}")
-        self.actions.clear()
-        return failures
-
-
-@pytest.fixture
-def undo():
-    u = Undo()
-    yield u
-    failures = u.run()
-    assert not failures, "clean-up failed:\n" + "\n".join(failures)
 
 
 def pg_drop(pg, user: str) -> None:

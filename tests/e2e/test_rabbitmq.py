@@ -14,7 +14,7 @@ import hvac
 import pytest
 import requests
 
-from conftest import BAO_BIN, call, compare_scenario, run_cli, shape, wait_until
+from conftest import BAO_BIN, call, compare_scenario, envelope, ok, run_cli, wait_until
 
 try:  # the AMQP client (tests/e2e/requirements.txt)
     import pika
@@ -29,16 +29,6 @@ CONNECTION = {"connection_uri": MANAGEMENT, "username": ADMIN[0], "password": AD
 VHOSTS = '{"/": {"configure": ".*", "write": ".*", "read": ".*"}}'
 VHOST_TOPICS = '{"/": {"amq.topic": {"write": "app\\\\..*", "read": ".*"}}}'
 TAGS = "management,monitoring"
-
-
-def ok(server, method: str, path: str, body=None, expect=(200, 204)):
-    status, doc = call(server, method, path, body)
-    assert status in expect, (server.name, method, path, body, status, doc)
-    return doc
-
-
-def envelope(doc: dict):
-    return shape({k: v for k, v in doc.items() if k not in ("request_id", "warnings")})
 
 
 def session() -> requests.Session:
@@ -99,31 +89,6 @@ def both(tresor_dev, bao_dev):
     yield servers
     for server in servers.values():
         call(server, "PUT", "sys/leases/revoke-prefix/rabbitmq/", {})
-
-
-class Undo:
-    def __init__(self):
-        self.actions = []
-
-    def __call__(self, fn, *args, **kw):
-        self.actions.append((fn, args, kw))
-
-    def run(self) -> list[str]:
-        failures = []
-        for fn, args, kw in reversed(self.actions):
-            try:
-                fn(*args, **kw)
-            except Exception as e:  # pragma: no cover - reported below
-                failures.append(f"{getattr(fn, '__name__', fn)}{args}: {e!r}")
-        return failures
-
-
-@pytest.fixture
-def undo():
-    u = Undo()
-    yield u
-    failures = u.run()
-    assert not failures, "clean-up failed:\n" + "\n".join(failures)
 
 
 def role(server, undo, name: str, **body) -> None:
