@@ -30,8 +30,7 @@ pub enum AgentError {
 
 /// The server settings: the environment (`VAULT_ADDR`...), then the `vault` block.
 pub fn server_settings(cfg: &AgentConfig) -> Settings {
-    let mut s = Settings::from_env();
-    s.token = None;
+    let mut s = Settings::server_from_env();
     let v = &cfg.vault;
     if let Some(a) = &v.address {
         s.address.clone_from(a);

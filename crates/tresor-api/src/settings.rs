@@ -41,8 +41,17 @@ impl Settings {
             (!t.is_empty()).then(|| SecretString::from(t))
         });
         Self {
-            address: env("ADDR").unwrap_or_else(|| "https://127.0.0.1:8200".to_owned()),
             token,
+            ..Self::server_from_env()
+        }
+    }
+
+    /// The server's address and TLS settings from the environment, without a token (the
+    /// agent brings its own; neither `VAULT_TOKEN` nor the token file is read).
+    pub fn server_from_env() -> Self {
+        Self {
+            address: env("ADDR").unwrap_or_else(|| "https://127.0.0.1:8200".to_owned()),
+            token: None,
             ca_cert: env("CACERT").map(PathBuf::from),
             skip_verify: env("SKIP_VERIFY").is_some_and(|v| truthy(&v)),
             client_cert: env("CLIENT_CERT").map(PathBuf::from),
