@@ -64,8 +64,25 @@ pub enum Command {
     /// Audit devices: enable, disable, list.
     Audit(AuditArgs),
     /// Run the agent: auto-auth, token sinks, templates, exec, API proxy (Vault Agent's
-    /// configuration files).
-    Agent(crate::commands::agent::AgentArgs),
+    /// configuration files; `tresor agent -help` for its flags).
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Agent {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<OsString>,
+    },
+}
+
+/// Parses the arguments. The agent's are passed on untouched without building the command
+/// tree: that would run the argument code of every subcommand, and the agent is meant to
+/// stay small in memory (commands/agent_args.rs reads them).
+fn parse(mut args: Vec<OsString>) -> Result<Command, clap::Error> {
+    if args.get(1).is_some_and(|a| a == "agent") {
+        Ok(Command::Agent {
+            args: args.split_off(2),
+        })
+    } else {
+        Cli::try_parse_from(args).map(|c| c.command)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -184,8 +201,8 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
 }
 
 pub fn run(args: Vec<OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let command = match parse(args) {
+        Ok(command) => command,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -196,7 +213,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     };
     // The agent is small and mostly idle: one thread (see also main's small_footprint).
-    let mut builder = if matches!(cli.command, Command::Agent(_)) {
+    let mut builder = if matches!(command, Command::Agent { .. }) {
         tokio::runtime::Builder::new_current_thread()
     } else {
         tokio::runtime::Builder::new_multi_thread()
@@ -209,7 +226,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        match cli.command {
+        match command {
             Command::Server(args) => crate::server::run(args).await,
             Command::Status(f) => commands::status::run(f.format).await,
             Command::Operator(op) => commands::operator::run(op).await,
@@ -226,7 +243,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Command::Auth(a) => commands::auth::run(a).await,
             Command::Lease(a) => commands::lease::run(a).await,
             Command::Audit(a) => commands::audit::run(a).await,
-            Command::Agent(a) => commands::agent::run(a).await,
+            Command::Agent { args } => commands::agent::run(args).await,
         }
     })
 }
@@ -297,15 +314,28 @@ mod tests {
 
     fn parse(args: &[&str]) -> Command {
         let argv = std::iter::once("tresor").chain(args.iter().copied());
-        Cli::try_parse_from(normalize_args(argv.map(OsString::from)))
-            .unwrap()
-            .command
+        super::parse(normalize_args(argv.map(OsString::from))).unwrap()
     }
 
     #[test]
     fn the_command_tree_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_agents_arguments_pass_untouched_and_as_the_tree_would() {
+        let argv = ["agent", "-config=/a.hcl", "-help", "x"];
+        let Command::Agent { args } = parse(&argv) else {
+            panic!()
+        };
+        assert_eq!(args, ["--config=/a.hcl", "--help", "x"]);
+        let full = std::iter::once("tresor").chain(argv);
+        let tree = Cli::try_parse_from(normalize_args(full.map(OsString::from))).unwrap();
+        let Command::Agent { args: in_tree } = tree.command else {
+            panic!()
+        };
+        assert_eq!(args, in_tree);
     }
 
     #[test]

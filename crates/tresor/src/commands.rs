@@ -2,6 +2,7 @@
 //! input, no connection), 2 an error answered by the server.
 
 pub mod agent;
+mod agent_args;
 pub mod audit;
 pub mod auth;
 pub mod context;

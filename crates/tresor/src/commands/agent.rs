@@ -1,28 +1,31 @@
 //! `tresor agent -config=FILE`: runs the agent from a Vault Agent configuration file.
 
-use clap::Args;
-use std::path::PathBuf;
+use super::agent_args::{self, AgentArgs, AgentCommand};
+use std::ffi::OsString;
 use std::process::ExitCode;
 use tokio::sync::watch;
 use tresor_agent::AgentConfig;
 
-#[derive(Debug, Args)]
-pub struct AgentArgs {
-    /// The agent's configuration file (Vault Agent's HCL or JSON).
-    #[arg(long = "config", value_name = "FILE", required = true)]
-    pub config: PathBuf,
-    /// Log in once, render the templates once, then exit (as `exit_after_auth = true`).
-    #[arg(long = "exit-after-auth")]
-    pub exit_after_auth: bool,
-    /// Revoke the auto-auth token when stopped by SIGTERM or SIGINT.
-    #[arg(long = "revoke-on-exit")]
-    pub revoke_on_exit: bool,
-    /// Log level: trace, debug, info, warn, error (overrides the configuration).
-    #[arg(long = "log-level", env = "VAULT_LOG_LEVEL")]
-    pub log_level: Option<String>,
+/// `tresor agent` with the arguments after `agent`.
+pub async fn run(args: Vec<OsString>) -> ExitCode {
+    match agent_args::parse(args, std::env::var("VAULT_LOG_LEVEL").ok()) {
+        Ok(AgentCommand::Run(a)) => run_agent(a).await,
+        Ok(AgentCommand::Help) => {
+            print!("{}", agent_args::USAGE);
+            ExitCode::SUCCESS
+        }
+        Ok(AgentCommand::Version) => {
+            println!("tresor {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n\n{}", agent_args::USAGE);
+            ExitCode::from(1)
+        }
+    }
 }
 
-pub async fn run(a: AgentArgs) -> ExitCode {
+async fn run_agent(a: AgentArgs) -> ExitCode {
     let mut cfg = match AgentConfig::load(&a.config) {
         Ok(c) => c,
         Err(e) => {
