@@ -27,11 +27,11 @@ STOP_TIMEOUT = 10.0
 AGENT_KINDS = ("tresor", "bao")
 
 
-def agent_command(kind: str) -> list[str]:
+def agent_command(kind: str, program: str = "agent") -> list[str]:
     if kind == "bao":
-        return [BAO_BIN, "agent"]
+        return [BAO_BIN, program]
     override = os.environ.get("TRESOR_AGENT_CMD")
-    return shlex.split(override) if override else [TRESOR_BIN, "agent"]
+    return shlex.split(override) if override else [TRESOR_BIN, program]
 
 
 def unique(prefix: str) -> str:
@@ -64,10 +64,12 @@ def file_mode(path: Path) -> int:
 class Agent:
     """One agent process: `<kind> agent -config=<workdir>/agent.<hcl|json> -log-level=debug`,
     run in `workdir` with a private HOME and no VAULT_* variables; stdout and stderr go to
-    one log file."""
+    one log file. `program="proxy"` runs `bao proxy` instead."""
 
-    def __init__(self, kind: str, config: str, workdir: Path, args=(), fmt: str = "hcl", dirs=()):
+    def __init__(self, kind: str, config: str, workdir: Path, args=(), fmt: str = "hcl", dirs=(),
+                 program: str = "agent"):
         self.kind = kind
+        self.name = f"{kind} {program}"
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         for d in ("home", *dirs):
@@ -75,7 +77,7 @@ class Agent:
         self.config_path = workdir / f"agent.{fmt}"
         self.config_path.write_text(config)
         self.log_path = workdir / "agent.log"
-        self.argv = agent_command(kind) + [f"-config={self.config_path}", "-log-level=debug", *args]
+        self.argv = agent_command(kind, program) + [f"-config={self.config_path}", "-log-level=debug", *args]
         self.started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -102,7 +104,7 @@ class Agent:
     def report(self) -> str:
         state = "running" if self.alive else f"exited {self.proc.returncode}"
         return (
-            f"\n--- {self.kind} agent ({state}): {' '.join(self.argv)}\n--- config ---\n"
+            f"\n--- {self.name} ({state}): {' '.join(self.argv)}\n--- config ---\n"
             f"{self.config_path.read_text()}\n--- log ---\n{self.log()[-12000:]}"
         )
 
@@ -110,7 +112,7 @@ class Agent:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.kind} agent still running after {timeout}s{self.report()}")
+            raise AssertionError(f"{self.name} still running after {timeout}s{self.report()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
         if self.proc.poll() is None:
@@ -197,7 +199,7 @@ def wait_for(pred, what: str, agent: Agent, timeout: float = WAIT, need_alive: b
         if value:
             return value
         if need_alive and not agent.alive:
-            raise AssertionError(f"{agent.kind} agent exited before: {what}{agent.report()}")
+            raise AssertionError(f"{agent.name} exited before: {what}{agent.report()}")
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}{agent.report()}")
         time.sleep(step)

@@ -10,17 +10,16 @@ printed when the test ends (shown for failing tests).
 """
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import hvac
 import pytest
 
-from conftest import BAO_BIN, LOOPBACK, call, clean_env, free_port, http_request
+import agentkit
+from agentkit import Agent, read_text
+from conftest import LOOPBACK, call, free_port, http_request
 
 WAIT = 20.0  # bound for anything the agent or proxy does on its own
-STOP_TIMEOUT = 10.0
 
 
 # --------------------------------------------------------------------------------------
@@ -28,69 +27,14 @@ STOP_TIMEOUT = 10.0
 # --------------------------------------------------------------------------------------
 
 
-class BaoDaemon:
-    """`bao agent` or `bao proxy` with a config file; stdout and stderr go to one log."""
-
-    def __init__(self, kind: str, config: str, workdir: Path):
-        self.kind = kind
-        workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "home").mkdir(exist_ok=True)
-        self.config_path = workdir / f"{kind}.hcl"
-        self.config_path.write_text(config)
-        self.log_path = workdir / f"{kind}.log"
-        self.argv = [BAO_BIN, kind, f"-config={self.config_path}", "-log-level=debug"]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=clean_env(workdir / "home"),
-                cwd=workdir,
-                start_new_session=True,
-            )
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def report(self) -> str:
-        state = "running" if self.alive else f"exited {self.proc.returncode}"
-        return (
-            f"\n--- bao {self.kind} ({state}) config {self.config_path} ---\n"
-            f"{self.config_path.read_text()}\n--- bao {self.kind} log ---\n{self.log()[-12000:]}"
-        )
-
-    def wait_exit(self, timeout: float = WAIT) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"bao {self.kind} still running after {timeout}s{self.report()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-
-
 @pytest.fixture
 def daemons(tmp_path):
     """Starts `bao agent`/`bao proxy` processes; all are stopped (and their logs printed,
     which pytest shows for a failing test) at teardown."""
-    started: list[BaoDaemon] = []
+    started: list[Agent] = []
 
-    def start(kind: str, config: str) -> BaoDaemon:
-        d = BaoDaemon(kind, config, tmp_path / f"{len(started):02d}-{kind}")
+    def start(kind: str, config: str) -> Agent:
+        d = Agent("bao", config, tmp_path / f"{len(started):02d}-{kind}", program=kind)
         started.append(d)
         return d
 
@@ -100,22 +44,11 @@ def daemons(tmp_path):
         print(d.report())
 
 
-def wait_for(pred, what: str, daemon: BaoDaemon, timeout: float = WAIT, need_alive: bool = True):
-    """Polls `pred` until it returns something truthy; fails (with the daemon's log) when
-    the daemon exits first or `timeout` passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if need_alive and not daemon.alive:
-            raise AssertionError(f"bao {daemon.kind} exited before {what}{daemon.report()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s{daemon.report()}")
-        time.sleep(0.1)
+def wait_for(pred, what: str, daemon: Agent, timeout: float = WAIT, need_alive: bool = True):
+    return agentkit.wait_for(pred, what, daemon, timeout=timeout, need_alive=need_alive)
 
 
-def auth_errors(daemon: BaoDaemon) -> list[str]:
+def auth_errors(daemon: Agent) -> list[str]:
     """The auth handler's error entries in the daemon's log (each with its indented lines)."""
     entries, current = [], None
     for line in daemon.log().splitlines():
@@ -127,13 +60,6 @@ def auth_errors(daemon: BaoDaemon) -> list[str]:
         elif current is not None:
             current.append(line)
     return ["\n".join(e) for e in entries]
-
-
-def read_text(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except OSError:
-        return None
 
 
 # --------------------------------------------------------------------------------------
@@ -214,7 +140,7 @@ class AppRole:
             + "}\n"
         )
 
-    def assert_token(self, token: str, daemon: BaoDaemon) -> dict:
+    def assert_token(self, token: str, daemon: Agent) -> dict:
         """The token is a live AppRole token of role `web` with the role's policy."""
         try:
             data = hvac.Client(url=self.server.addr, token=token).auth.token.lookup_self()["data"]
@@ -276,7 +202,7 @@ def test_agent_exit_after_auth(server, daemons, tmp_path):
     sink = tmp_path / "token-sink"
     agent = daemons("agent", "exit_after_auth = true\n" + vault_block(server)
                     + role.auto_auth(sink, remove_after_reading=None))
-    rc = agent.wait_exit()
+    rc = agent.wait_exit(timeout=WAIT)
     assert rc == 0, f"agent exit status {rc}{agent.report()}"
     token = (read_text(sink) or "").strip()
     assert token, f"nothing in the sink{agent.report()}"
@@ -298,7 +224,7 @@ def test_agent_unwraps_a_wrapped_secret_id(server, daemons, tmp_path):
     # the agent retries a failed authentication for ever: its first error ends the test
     wait_for(lambda: not agent.alive or auth_errors(agent), "the agent exited", agent, need_alive=False)
     assert not auth_errors(agent), f"the agent could not authenticate{agent.report()}"
-    rc = agent.wait_exit()
+    rc = agent.wait_exit(timeout=WAIT)
     assert rc == 0, f"agent exit status {rc}{agent.report()}"
     token = (read_text(sink) or "").strip()
     assert token, f"nothing in the sink{agent.report()}"
@@ -347,7 +273,7 @@ def test_proxy_adds_the_auto_auth_token(server, daemons, tmp_path):
         "api_proxy {\n  use_auto_auth_token = true\n}\n"
         f'listener "tcp" {{\n  address = "{LOOPBACK}:{port}"\n  tls_disable = true\n}}\n'
     ))
-    token = wait_for(lambda: (read_text(sink) or "").strip(), "proxy authenticated", proxy)
+    wait_for(lambda: (read_text(sink) or "").strip(), "proxy authenticated", proxy)
 
     def read_through_proxy():
         try:
