@@ -5,7 +5,6 @@
 //! status codes in exactly one place ([`error::error_response`]).
 #![forbid(unsafe_code)]
 
-mod client_cert;
 mod decode;
 mod encode;
 pub mod error;

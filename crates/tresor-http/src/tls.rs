@@ -49,9 +49,7 @@ pub fn server_config(
     let mut config = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
         .map_err(|e| TlsError::Config(e.to_string()))?
-        .with_client_cert_verifier(Arc::new(crate::client_cert::AskForClientCert::new(
-            provider,
-        )))
+        .with_client_cert_verifier(Arc::new(tresor_sdk::tls::AskForClientCert(provider)))
         .with_single_cert(certs, key)
         .map_err(|e| TlsError::Config(e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
