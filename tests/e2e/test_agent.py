@@ -9,7 +9,8 @@ KV v1 / v2 and PostgreSQL dynamic credential templates, re-rendering after a cha
 (`static_secret_render_interval = "1s"`), template `perms`, exec mode (`env_template`,
 child restarted with the new environment), `exit_after_auth` (init-container mode) and
 `exit_on_retry_failure`, the API proxy with the auto-auth token, SIGTERM, `pid_file`,
-`remove_secret_id_file_after_reading`; and a byte-for-byte comparison of what both
+`remove_secret_id_file_after_reading`, a template reading a local file rendered again when
+the file changes; and a byte-for-byte comparison of what both
 agents render from one set of templates.
 
 Every agent runs with `-log-level=debug`; its configuration and log are in every
@@ -146,6 +147,27 @@ def test_a_failing_template_does_not_stall_the_others(server, agent_kind, agents
     put_kv2(server, late_path, {"password": "arrived"})
     wait_for(lambda: read_text(late) == "arrived", "the late secret rendered once written", agent)
     assert read_text(denied) is None and agent.alive, agent.report()
+
+
+@BY_AGENTS
+def test_a_template_reading_a_file_renders_again_when_the_file_changes(tresor_dev, agent_kind, agents, tmp_path):
+    """`file "path"` is watched (both agents poll it): a change renders the template again
+    long before static_secret_render_interval (5 minutes by default) would."""
+    path = unique("withfile")
+    put_kv2(tresor_dev, path, {"password": "pw"})
+    role = reader_role(tresor_dev, tmp_path, {f"secret/data/{path}": ["read"]})
+    local = tmp_path / "local.txt"
+    local.write_text("one\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = out / "with-file.txt"
+    agent = agents.start(agent_kind, vault_block(tresor_dev)
+                         + auto_auth(role.method_block(), file_sink(out / "token"))
+                         + template(rendered, contents=f'{{{{ file "{local}" | trimSpace }}}}:'
+                                    + kv2_field(path, "password")))
+    wait_for(lambda: read_text(rendered) == "one:pw", "template rendered with the file", agent)
+    local.write_text("two\n")
+    wait_for(lambda: read_text(rendered) == "two:pw", "template rendered again after the file changed", agent)
 
 
 @BY_AGENTS

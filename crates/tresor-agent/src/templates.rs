@@ -1,7 +1,8 @@
 //! The template runner: renders every template from what the agent has fetched, fetches
 //! what the templates ask for, writes files atomically (or hands environment values to
 //! the exec supervisor), and keeps secrets fresh: leases renewed at the renewal
-//! threshold, static secrets read again every `static_secret_render_interval`.
+//! threshold, static secrets read again every `static_secret_render_interval`, local files
+//! (`file "path"`) every 2 seconds.
 //!
 //! One task runs the loop; fetches and renewals run beside it and report back, so a
 //! slow or failing dependency never stalls the other templates.
@@ -38,6 +39,10 @@ pub enum RunError {
     #[error("the auto-auth token channel closed")]
     NoToken,
 }
+
+/// How often a file that a template reads (`file "path"`) is read again; a change renders
+/// the template again (as Vault Agent, which polls such files every 2 seconds).
+const FILE_POLL: Duration = Duration::from_secs(2);
 
 /// The environment values of `env_template`s, once all of them rendered.
 pub type Environment = BTreeMap<String, String>;
@@ -150,11 +155,15 @@ impl Runner {
         let previous = store.value(&done.dep).cloned();
         let new_state = match result {
             Ok(answer) => {
-                let wait = store::due_after(
-                    &answer,
-                    self.config.lease_renewal_threshold,
-                    self.config.static_secret_render_interval,
-                );
+                let wait = if matches!(done.dep, Dependency::File { .. }) {
+                    FILE_POLL
+                } else {
+                    store::due_after(
+                        &answer,
+                        self.config.lease_renewal_threshold,
+                        self.config.static_secret_render_interval,
+                    )
+                };
                 State::Ready {
                     fetched: answer,
                     due: now + wait,

@@ -190,6 +190,17 @@ pub async fn fetch(
                 renewable: false,
             })
         }
+        Dependency::File { path } => {
+            let text = tokio::fs::read_to_string(path)
+                .await
+                .map_err(|e| FetchError::Other(format!("reading {path}: {e}")))?;
+            Ok(Answer {
+                value: Value::String(text),
+                lease_id: None,
+                lease_secs: 0,
+                renewable: false,
+            })
+        }
         other => Err(FetchError::Other(format!(
             "unsupported dependency {other:?}"
         ))),

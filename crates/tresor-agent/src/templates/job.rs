@@ -39,12 +39,6 @@ struct View<'a> {
 
 impl Source for View<'_> {
     fn fetch(&mut self, dep: &Dependency) -> Fetched {
-        if let Dependency::File { path } = dep {
-            return match std::fs::read_to_string(path) {
-                Ok(text) => Fetched::Ready(serde_json::Value::String(text)),
-                Err(e) => Fetched::Failed(format!("reading {path}: {e}")),
-            };
-        }
         match self.store.entries.get(dep) {
             Some(State::Ready { fetched, .. }) => Fetched::Ready(fetched.value.clone()),
             Some(State::Failed { error, .. }) => Fetched::Failed(error.clone()),
