@@ -201,9 +201,6 @@ pub async fn fetch(
                 renewable: false,
             })
         }
-        other => Err(FetchError::Other(format!(
-            "unsupported dependency {other:?}"
-        ))),
     }
 }
 
