@@ -4,13 +4,13 @@ from the same configuration files, against a tresor dev server and against `bao 
 fails for both agents against one server points at that server.
 
 Covered: AppRole and token_file auto-auth (HCL and JSON configuration files), file sinks
-(mode, wrap_ttl, rewritten after re-authentication, renewal of a short-lived token),
-KV v1 / v2 and PostgreSQL dynamic credential templates, re-rendering after a change
+(mode, wrap_ttl, rewritten after re-authentication, renewal of a short-lived token), KV v1
+/ v2 and PostgreSQL dynamic credential templates, re-rendering after a change
 (`static_secret_render_interval = "1s"`), template `perms`, exec mode (`env_template`,
 child restarted with the new environment), `exit_after_auth` (init-container mode) and
-`exit_on_retry_failure`, the API proxy with the auto-auth token, SIGTERM, `pid_file`,
-`remove_secret_id_file_after_reading`, a template reading a local file rendered again when
-the file changes; and a byte-for-byte comparison of what both
+`exit_on_retry_failure`, the API proxy with the auto-auth token (tcp and unix listeners),
+SIGTERM, `pid_file`, `remove_secret_id_file_after_reading`, a template reading a local
+file rendered again when the file changes; and a byte-for-byte comparison of what both
 agents render from one set of templates.
 
 Every agent runs with `-log-level=debug`; its configuration and log are in every
@@ -18,8 +18,10 @@ assertion message about it and are printed at teardown (shown for failing tests)
 """
 from __future__ import annotations
 
+import http.client
 import json
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -435,6 +437,53 @@ def test_api_proxy_uses_the_auto_auth_token(server, agent_kind, agents, tmp_path
     # a write through the agent (the auto-auth token lacks the capability)
     r = http_request(addr, "POST", f"/v1/secret/data/{path}", body={"data": {"x": "y"}}, timeout=5)
     assert r.status == 403, f"{r}{agent.report()}"
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a unix socket (the agent's `listener "unix"`)."""
+
+    def __init__(self, path: Path, timeout: float = 5):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = str(path)
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+def get_over_unix_socket(path: Path, url: str) -> tuple[int, dict]:
+    conn = UnixHTTPConnection(path)
+    try:
+        conn.request("GET", url)
+        resp = conn.getresponse()
+        body = resp.read()
+        return resp.status, json.loads(body) if body else {}
+    finally:
+        conn.close()
+
+
+@BY_AGENTS
+def test_api_proxy_on_a_unix_socket(tresor_dev, agent_kind, agents, tmp_path):
+    path = unique("unixproxied")
+    put_kv2(tresor_dev, path, {"password": "over-the-socket"})
+    role = reader_role(tresor_dev, tmp_path, {f"secret/data/{path}": ["read"]})
+    sock = tmp_path / "agent.sock"
+    agent = agents.start(agent_kind, vault_block(tresor_dev)
+                         + auto_auth(role.method_block(), file_sink(tmp_path / "sink"))
+                         + f'listener "unix" {{\n  address = "{sock}"\n  tls_disable = true\n}}\n'
+                         + "api_proxy {\n  use_auto_auth_token = true\n}\n")
+
+    def read_through_socket():
+        try:
+            status, doc = get_over_unix_socket(sock, f"/v1/secret/data/{path}")
+        except OSError:
+            return None  # not listening yet
+        return doc if status == 200 else None
+
+    doc = wait_for(read_through_socket, "a token-less read over the unix socket answered 200", agent)
+    assert doc["data"]["data"] == {"password": "over-the-socket"}, f"{doc}{agent.report()}"
+    assert sock.is_socket(), agent.report()
 
 
 @ON_SERVERS
