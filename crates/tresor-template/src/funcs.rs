@@ -246,6 +246,7 @@ static FUNCS: &[FuncDef] = &[
     pure("base64URLEncode", &[Str], convert::base64_url_encode),
     pure("base64URLDecode", &[Str], convert::base64_url_decode),
     pure("sha256Hex", &[Str], convert::sha256_hex),
+    pure("md5sum", &[Str], convert::md5_sum),
     pure("hmacSHA256Hex", &[Str, Str], convert::hmac_sha256_hex),
     // consul-template: arithmetic.
     pure("add", &[Any, Any], math::add),
@@ -295,7 +296,6 @@ static FUNCS: &[FuncDef] = &[
     unsupported("mergeMapWithOverride", NOT_OFFERED),
     unsupported("parseYAML", NOT_OFFERED),
     unsupported("toTOML", NOT_OFFERED),
-    unsupported("md5sum", NOT_OFFERED),
     unsupported("spew_dump", NOT_OFFERED),
     unsupported("spew_printf", NOT_OFFERED),
     unsupported("spew_sdump", NOT_OFFERED),

@@ -170,6 +170,14 @@ pub(super) fn sha256_hex(args: &[Value]) -> Result<Value, String> {
     ))))
 }
 
+/// `md5sum`: the hex MD5 of a string (a checksum, e.g. to name a config's version).
+pub(super) fn md5_sum(args: &[Value]) -> Result<Value, String> {
+    use md5::Digest;
+    Ok(Value::Str(hex::encode(md5::Md5::digest(
+        s(args).as_bytes(),
+    ))))
+}
+
 /// `hmacSHA256Hex message key`
 pub(super) fn hmac_sha256_hex(args: &[Value]) -> Result<Value, String> {
     let message = s(args);
