@@ -98,6 +98,68 @@ impl From<&tresor_sdk::Auth> for AuditAuth {
     }
 }
 
+impl AuditResponse {
+    fn from_envelope(body: &Value) -> Self {
+        let data = body.get("data").filter(|d| !d.is_null()).cloned();
+        let auth = body.get("auth").filter(|a| a.is_object()).map(|a| {
+            let text = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let number = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let flag = |k: &str| a.get(k).and_then(Value::as_bool).unwrap_or(false);
+            let list = |k: &str| -> Vec<String> {
+                a.get(k)
+                    .and_then(Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|p| p.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            AuditAuth {
+                client_token: a
+                    .get("client_token")
+                    .and_then(Value::as_str)
+                    .map(|t| SecretString::from(t.to_owned())),
+                accessor: text("accessor"),
+                policies: list("policies"),
+                token_policies: list("token_policies"),
+                metadata: a
+                    .get("metadata")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                entity_id: text("entity_id"),
+                token_type: text("token_type"),
+                token_ttl: number("lease_duration"),
+                num_uses: number("num_uses"),
+                renewable: flag("renewable"),
+                orphan: flag("orphan"),
+                ..AuditAuth::default()
+            }
+        });
+        let warnings = body
+            .get("warnings")
+            .and_then(Value::as_array)
+            .map(|w| {
+                w.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            mount_type: None,
+            auth,
+            data,
+            wrap_info: None,
+            warnings,
+        }
+    }
+}
+
 impl From<&tresor_sdk::WrapInfo> for AuditWrapInfo {
     fn from(w: &tresor_sdk::WrapInfo) -> Self {
         Self {
@@ -112,10 +174,14 @@ impl From<&tresor_sdk::WrapInfo> for AuditWrapInfo {
 }
 
 impl From<&Response> for AuditResponse {
-    /// A raw response's body is audited as its data (hashed like any data).
+    /// A raw response's body is audited as its data (hashed like any data); an envelope
+    /// answered again (an unwrapped response) as the data, auth and warnings inside it.
     fn from(resp: &Response) -> Self {
         let data = match (&resp.data, &resp.raw) {
             (Some(d), _) => Some(Value::Object(d.clone())),
+            (None, Some(raw)) if raw.envelope => {
+                return Self::from_envelope(raw.body.as_ref().unwrap_or(&Value::Null));
+            }
             (None, Some(raw)) => raw.body.clone(),
             (None, None) => None,
         };
@@ -126,5 +192,35 @@ impl From<&Response> for AuditResponse {
             wrap_info: resp.wrap_info.as_ref().map(AuditWrapInfo::from),
             warnings: resp.warnings.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_unwrapped_envelope_is_audited_as_what_it_holds() {
+        let body = json!({
+            "request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0,
+            "data": {"password": "canary"},
+            "auth": {"client_token": "s.child", "accessor": "acc", "policies": ["default"],
+                     "token_policies": ["default"], "metadata": {"user": "u", "n": 1},
+                     "lease_duration": 60, "renewable": true, "token_type": "service"},
+            "warnings": ["w"], "wrap_info": null,
+        });
+        let audited = AuditResponse::from(&Response::unwrapped(body.clone()));
+        assert_eq!(audited.data, Some(json!({"password": "canary"})));
+        let auth = audited.auth.unwrap();
+        assert_eq!(auth.client_token.unwrap().expose(), "s.child");
+        assert_eq!((auth.accessor.as_str(), auth.token_ttl), ("acc", 60));
+        assert_eq!(auth.policies, ["default"]);
+        assert_eq!(auth.metadata.len(), 1);
+        assert_eq!(audited.warnings, ["w"]);
+
+        // the same body answered as a plain raw body stays whole
+        let whole = AuditResponse::from(&Response::raw(200, body.clone()));
+        assert_eq!((whole.data, whole.auth.is_none()), (Some(body), true));
     }
 }

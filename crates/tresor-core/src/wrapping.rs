@@ -111,7 +111,7 @@ impl Core {
     ) -> Result<Response, Error> {
         let (sid, _, wrapped) = self.wrapped(state, token).await?;
         state.revoke_tokens(&sid, false).await?;
-        Ok(Response::raw(200, wrapped.response))
+        Ok(Response::unwrapped(wrapped.response))
     }
 
     pub(crate) async fn wrap_lookup(

@@ -39,6 +39,9 @@ pub struct WrapInfo {
 pub struct Raw {
     pub status: u16,
     pub body: Option<Value>,
+    /// The body is a whole API envelope (`{data, auth, ...}`) answered again: an unwrapped
+    /// response. Audit devices record what is inside it, as for any other answer.
+    pub envelope: bool,
 }
 
 /// What a handler returns. An empty response is sent as `204 No Content`.
@@ -82,6 +85,19 @@ impl Response {
             raw: Some(Raw {
                 status,
                 body: Some(body),
+                envelope: false,
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// An API envelope stored earlier, answered as it was (`sys/wrapping/unwrap`).
+    pub fn unwrapped(body: Value) -> Self {
+        Self {
+            raw: Some(Raw {
+                status: 200,
+                body: Some(body),
+                envelope: true,
             }),
             ..Self::default()
         }
@@ -90,7 +106,11 @@ impl Response {
     /// A raw status with no body (e.g. `HEAD sys/health`).
     pub fn status_only(status: u16) -> Self {
         Self {
-            raw: Some(Raw { status, body: None }),
+            raw: Some(Raw {
+                status,
+                body: None,
+                envelope: false,
+            }),
             ..Self::default()
         }
     }
