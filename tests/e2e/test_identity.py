@@ -663,16 +663,9 @@ def test_bao_cli_reads_and_writes_identity(tresor_dev):
     assert bao("read", "identity/entity/id/" + eid).rc == 2
 
 
-# --------------------------------------------------------------------------------------
-# Differences from OpenBao that docs/compatibility.md does not record (strict xfails)
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "POST identity/entity-alias {name, mount_accessor} naming an existing alias, without "
-    "custom_metadata: OpenBao answers 200 {canonical_id, id} and resets the alias's "
-    "custom_metadata to {}; tresor answers 204 and keeps it ({\"k\": \"v\"})"))
 def test_alias_rewrite_by_name_resets_custom_metadata(pair):
+    """POST identity/entity-alias {name, mount_accessor} naming an existing alias, without
+    custom_metadata: 200 {canonical_id, id}, and the alias's custom_metadata is emptied."""
     seen = {}
     for name, server in pair.items():
         acc = userpass(server, "idx-cm", {})
@@ -689,6 +682,11 @@ def test_alias_rewrite_by_name_resets_custom_metadata(pair):
         seen[name] = (status, custom)
     assert seen["bao"] == (200, {}), seen
     assert seen["tresor"] == seen["bao"]
+
+
+# --------------------------------------------------------------------------------------
+# Differences from OpenBao that docs/compatibility.md does not record (strict xfails)
+# --------------------------------------------------------------------------------------
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -48,13 +48,16 @@ pub fn new_alias(
 /// it, on the given entity or on a new one.
 pub fn write_by_name(
     idx: &Index,
-    input: AliasInput,
+    mut input: AliasInput,
     now: &str,
 ) -> Result<(Change, AliasWritten), Error> {
     let (Some(name), Some(mount)) = (input.name.clone(), input.mount.clone()) else {
         return Err(bad("'id' or 'mount_accessor' and 'name' must be provided"));
     };
     if let Some((_, alias)) = idx.alias_by_name(&mount.accessor, &name) {
+        // Written again by name, the alias gets the custom metadata of this write: none
+        // given is none kept (as Vault; an update by ID keeps it).
+        input.custom_metadata.get_or_insert_with(BTreeMap::new);
         let id = alias.id.clone();
         return update(idx, &id, input, now);
     }

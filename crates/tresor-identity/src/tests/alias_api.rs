@@ -275,3 +275,39 @@ async fn updates_rename_move_and_change_mount() {
     assert_eq!(h.store.entity_by_alias(APPROLE, "a2").unwrap().id, carol);
     assert!(h.store.entity_by_alias(USERPASS, "a2").is_none());
 }
+
+#[tokio::test]
+async fn written_again_by_name_the_alias_gets_that_writes_custom_metadata() {
+    let h = Harness::new().await;
+    let eid = h.entity(json!({"name": "dora"})).await;
+    let by_name = json!({"name": "cm", "mount_accessor": USERPASS});
+    let mut first = by_name.clone();
+    first["canonical_id"] = json!(eid);
+    first["custom_metadata"] = json!({"k": "v"});
+    let aid = s(&h.data(Update, "entity-alias", first).await["id"]);
+    let path = format!("entity-alias/id/{aid}");
+
+    // by ID without custom_metadata: kept, nothing changed
+    assert!(h
+        .call(Update, &path, json!({"name": "cm"}))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        h.data(Read, &path, Value::Null).await["custom_metadata"],
+        json!({"k": "v"})
+    );
+    // by name without custom_metadata: emptied, answered with the alias's IDs
+    let d = h.data(Update, "entity-alias", by_name.clone()).await;
+    assert_eq!((s(&d["id"]), s(&d["canonical_id"])), (aid.clone(), eid));
+    assert_eq!(
+        h.data(Read, &path, Value::Null).await["custom_metadata"],
+        json!({})
+    );
+    // again: nothing left to change
+    assert!(h
+        .call(Update, "entity-alias", by_name)
+        .await
+        .unwrap()
+        .is_empty());
+}
