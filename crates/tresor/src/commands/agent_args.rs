@@ -65,6 +65,9 @@ pub fn parse(
             "V" | "version" => return Ok(AgentCommand::Version),
             "exit-after-auth" => out.exit_after_auth = boolean(name, inline)?,
             "revoke-on-exit" => out.revoke_on_exit = boolean(name, inline)?,
+            "config" if config.is_some() => {
+                return Err("-config is given twice: the agent reads one configuration file".into())
+            }
             "config" => config = Some(PathBuf::from(value(name, inline, &mut args)?)),
             "log-level" => {
                 let level = value(name, inline, &mut args)?;
@@ -175,6 +178,7 @@ mod tests {
                 &["--config=a", "--exit-after-auth=maybe"],
                 "invalid boolean value 'maybe'",
             ),
+            (&["--config=a", "--config=b"], "-config is given twice"),
         ] {
             let err = run(args, None).unwrap_err();
             assert!(err.contains(want), "{args:?}: {err}");
