@@ -19,7 +19,7 @@
 //!   `error_on_missing_key`, before the secret has arrived.
 //! - Strings are UTF-8: `base64Decode` of binary data replaces invalid bytes.
 //! - Functions that need Consul or Nomad (`key`, `service`, ...) and a few others
-//!   (`plugin`, `writeToFile`, `scratch`, `parseYAML`, `toTOML`, `sprig_*`)
+//!   (`plugin`, `writeToFile`, `scratch`, `parseYAML`, `sprig_*`)
 //!   fail when called.
 //! - `int` and `int64` are interchangeable as arguments; `%#v` prints like `%v`; a
 //!   nested struct pointer prints as `&{...}`, not as an address; `%x` on floats is
@@ -75,6 +75,7 @@ mod template;
 #[cfg(test)]
 mod test_support;
 mod timefmt;
+mod toml;
 mod value;
 mod yaml;
 

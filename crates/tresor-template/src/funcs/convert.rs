@@ -39,6 +39,17 @@ pub(super) fn to_unescaped_json_pretty(args: &[Value]) -> Result<Value, String> 
     encode_json(args, true, false)
 }
 
+/// `toTOML`: consul-template prefixes the encoder's errors with the function's name; nil
+/// fails before that, in Go's reflection.
+pub(super) fn to_toml(args: &[Value]) -> Result<Value, String> {
+    if matches!(arg(args), Value::Nil | Value::Missing) {
+        return Err(crate::toml::NIL_VALUE.into());
+    }
+    crate::toml::to_toml(arg(args))
+        .map(Value::Str)
+        .map_err(|e| format!("toTOML: {e}"))
+}
+
 pub(super) fn to_yaml(args: &[Value]) -> Result<Value, String> {
     Ok(Value::str(yaml::to_yaml(arg(args)).trim()))
 }
