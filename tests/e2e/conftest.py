@@ -704,6 +704,26 @@ def compare_scenario(tresor, bao, steps, mount, known: dict | None = None):
     assert not problems, "\n\n".join(problems)
 
 
+def unseal(server, keys) -> None:
+    """Sends unseal keys until the server answers unsealed."""
+    for key in keys:
+        r = server.http("PUT", "/v1/sys/unseal", body={"key": key})
+        assert r.status == 200, r
+        if r.json()["sealed"] is False:
+            return
+    raise AssertionError(f"{server} still sealed after {len(keys)} keys")
+
+
+def init_unseal(server, shares: int = 1, threshold: int = 1) -> dict:
+    """`sys/init` of a new non-dev server, then unseals it; answers the init answer
+    (`keys`, `root_token`)."""
+    r = server.http("PUT", "/v1/sys/init", body={"secret_shares": shares, "secret_threshold": threshold})
+    assert r.status == 200, r
+    init = r.json()
+    unseal(server, init["keys"][:threshold])
+    return init
+
+
 def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
     """Polls `predicate` until it returns a true value (which it returns), failing after
     `timeout` seconds with `what`."""

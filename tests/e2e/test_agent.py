@@ -10,8 +10,8 @@ Covered: AppRole and token_file auto-auth (HCL and JSON configuration files), fi
 child restarted with the new environment), `exit_after_auth` (init-container mode) and
 `exit_on_retry_failure`, the API proxy with the auto-auth token (tcp and unix listeners),
 SIGTERM, `pid_file`, `remove_secret_id_file_after_reading`, a template reading a local
-file rendered again when the file changes; and a byte-for-byte comparison of what both
-agents render from one set of templates.
+file rendered again when the file changes, a server outage survived; and a byte-for-byte
+comparison of what both agents render from one set of templates.
 
 Every agent runs with `-log-level=debug`; its configuration and log are in every
 assertion message about it and are printed at teardown (shown for failing tests).
@@ -52,7 +52,7 @@ from agentkit import (  # noqa: F401  (agents is a fixture)
     vault_block,
     wait_for,
 )
-from conftest import LOOPBACK, call, free_port, http_request
+from conftest import LOOPBACK, call, free_port, http_request, init_unseal, unseal
 
 SERVER_KINDS = ("tresor", "bao")
 
@@ -170,6 +170,43 @@ def test_a_template_reading_a_file_renders_again_when_the_file_changes(tresor_de
     wait_for(lambda: read_text(rendered) == "one:pw", "template rendered with the file", agent)
     local.write_text("two\n")
     wait_for(lambda: read_text(rendered) == "two:pw", "template rendered again after the file changed", agent)
+
+
+@BY_AGENTS
+def test_a_server_outage_keeps_the_files_and_the_agent_recovers(servers, agent_kind, agents, tmp_path):
+    """The server (file storage) stops for a few seconds: the agent keeps running and keeps
+    the last rendered file; once the server is back and unsealed, a change to the secret is
+    rendered again with the same token."""
+    first = servers.tresor(storage="file", name="tresor-outage")
+    init = init_unseal(first)
+    # the agentkit helpers act with the token `root`
+    root = {"id": "root", "policies": ["root"], "no_parent": True}
+    assert call(first, "POST", "auth/token/create", root, token=init["root_token"])[0] == 200
+    ok(*call(first, "POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}), "mount secret/")
+    path = unique("outage")
+    put_kv2(first, path, {"password": "before"})
+    role = reader_role(first, tmp_path, {f"secret/data/{path}": ["read"]})
+    out = tmp_path / "out"
+    out.mkdir()
+    sink, rendered = out / "token", out / "outage.txt"
+    agent = agents.start(agent_kind, vault_block(first)
+                         + auto_auth(role.method_block(remove_after_reading=False), file_sink(sink))
+                         + template_config("1s")
+                         + template(rendered, contents=kv2_field(path, "password")))
+    wait_for(lambda: read_text(rendered) == "before", "template rendered", agent)
+    token = sink_token(sink)
+
+    first.stop()
+    time.sleep(4)  # a few failed re-reads, with backoff
+    assert agent.alive, f"the agent exited during the outage{agent.report()}"
+    assert read_text(rendered) == "before", f"the rendered file changed during the outage{agent.report()}"
+
+    second = servers.tresor(storage="file", name="tresor-outage", workdir=first.workdir, port=first.port)
+    unseal(second, init["keys"])
+    put_kv2(second, path, {"password": "after"})
+    wait_for(lambda: read_text(rendered) == "after", "template rendered again after the outage", agent,
+             timeout=30)
+    assert sink_token(sink) == token, f"the token survived the outage{agent.report()}"
 
 
 @BY_AGENTS

@@ -23,6 +23,7 @@ from conftest import (
     CliResult,
     cli_env,
     closed_port,
+    init_unseal,
     keyset,
     run_cli,
 )
@@ -256,19 +257,9 @@ def test_status_against_closed_port(home):
 # ---------------------------------------------------------------------------------------
 
 
-def _init_and_unseal(server, shares=3, threshold=2):
-    r = server.http("PUT", "/v1/sys/init", body={"secret_shares": shares, "secret_threshold": threshold})
-    assert r.status == 200, r
-    init = r.json()
-    for k in init["keys"][:threshold]:
-        assert server.http("PUT", "/v1/sys/unseal", body={"key": k}).status == 200
-    assert server.http("GET", "/v1/sys/seal-status").json()["sealed"] is False
-    return init
-
-
 def test_rekey_with_bao_cli_on_tresor(servers):
     srv = servers.tresor(name="tresor-rekey")
-    init = _init_and_unseal(srv)
+    init = init_unseal(srv, 3, 2)
     tok = init["root_token"]
 
     # a token is required (tresor's documented difference from Vault's unauthenticated rekey)
@@ -321,6 +312,6 @@ def test_rekey_with_bao_cli_on_tresor(servers):
 def test_rekey_is_disabled_on_openbao(bao_server):
     """Documents the reference behaviour the difference above is measured against."""
     ref = bao_server
-    init = _init_and_unseal(ref)
+    init = init_unseal(ref, 3, 2)
     r = bao(ref, "operator", "rekey", "-init", "-key-shares=3", "-key-threshold=2", token=init["root_token"])
     assert r.rc == 2 and "Code: 405" in r.stderr, r

@@ -24,7 +24,7 @@ import hvac
 import pytest
 import requests
 
-from conftest import BAO_BIN, call, compare_scenario, envelope, ok, run_cli, wait_until
+from conftest import BAO_BIN, call, compare_scenario, envelope, init_unseal, ok, run_cli, unseal, wait_until
 from pg_cluster import PgCluster
 
 try:  # database clients (tests/e2e/requirements.txt)
@@ -525,22 +525,10 @@ def test_async_revoke_during_an_outage_answers_202(both, pg, undo):
     assert answers["tresor"] == (202, None) and answers["tresor listed"], answers
 
 
-def _init_unseal(server) -> tuple[str, str]:
-    status, doc = call(server, "PUT", "sys/init", {"secret_shares": 1, "secret_threshold": 1}, token=None)
-    assert status == 200, doc
-    key, root = doc["keys"][0], doc["root_token"]
-    _unseal(server, key)
-    return key, root
-
-
-def _unseal(server, key: str) -> None:
-    status, doc = call(server, "PUT", "sys/unseal", {"key": key}, token=None)
-    assert status == 200 and doc["sealed"] is False, doc
-
-
 def test_lease_survives_kill9_and_is_revoked_at_expiry(servers, pg, undo):
     first = servers.tresor(storage="file", name="tresor-crash")
-    key, root = _init_unseal(first)
+    init = init_unseal(first)
+    key, root = init["keys"][0], init["root_token"]
 
     def do(server, method, path, body=None, expect=(200, 204)):
         status, doc = call(server, method, path, body, token=root)
@@ -558,7 +546,7 @@ def test_lease_survives_kill9_and_is_revoked_at_expiry(servers, pg, undo):
     assert pg.role(user) is not None
 
     second = servers.tresor(storage="file", name="tresor-crash", workdir=first.workdir, port=first.port)
-    _unseal(second, key)
+    unseal(second, [key])
     status, listed = call(second, "LIST", "sys/leases/lookup/database/creds/crash/", token=root)
     assert status == 200 and listed["data"]["keys"] == [doc["lease_id"].rsplit("/", 1)[1]], listed
     assert pg.role(user) is not None, "revoked before its expiry"
