@@ -10,8 +10,9 @@ Covered: AppRole and token_file auto-auth (HCL and JSON configuration files), fi
 child restarted with the new environment), `exit_after_auth` (init-container mode) and
 `exit_on_retry_failure`, the API proxy with the auto-auth token (tcp and unix listeners),
 SIGTERM, `pid_file`, `remove_secret_id_file_after_reading`, a template reading a local
-file rendered again when the file changes, a server outage survived; and a byte-for-byte
-comparison of what both agents render from one set of templates.
+file rendered again when the file changes, a server outage survived, unchanged files left
+alone and `backup`; and a byte-for-byte comparison of what both agents render from one set
+of templates.
 
 Every agent runs with `-log-level=debug`; its configuration and log are in every
 assertion message about it and are printed at teardown (shown for failing tests).
@@ -207,6 +208,43 @@ def test_a_server_outage_keeps_the_files_and_the_agent_recovers(servers, agent_k
     wait_for(lambda: read_text(rendered) == "after", "template rendered again after the outage", agent,
              timeout=30)
     assert sink_token(sink) == token, f"the token survived the outage{agent.report()}"
+
+
+@BY_AGENTS
+def test_an_unchanged_file_is_left_alone_and_a_replaced_one_backed_up(tresor_dev, agent_kind, agents, tmp_path):
+    """A destination that already holds the rendered content (left by an init container or
+    an earlier run) is not written again and its command does not run; with `backup`, the
+    file a change replaces is kept as `<destination>.bak`."""
+    path = unique("backup")
+    put_kv2(tresor_dev, path, {"password": "one"})
+    role = reader_role(tresor_dev, tmp_path, {f"secret/data/{path}": ["read"]})
+    out = tmp_path / "out"
+    out.mkdir()
+    conf, witness, ran = out / "app.conf", out / "witness.txt", out / "commands-ran"
+    conf.write_text("one")
+    conf.chmod(0o600)
+    inode = conf.stat().st_ino
+    agent = agents.start(agent_kind, vault_block(tresor_dev)
+                         + auto_auth(role.method_block(), file_sink(out / "token"))
+                         + template_config("1s")
+                         + template(conf, contents=kv2_field(path, "password"), backup=True,
+                                    perms="0640", command=f"echo ran >> {ran}")
+                         + template(witness, contents=kv2_field(path, "password")))
+    # the witness reads the same secret: once it is written, app.conf was rendered too
+    wait_for(lambda: read_text(witness) == "one", "the witness template rendered", agent)
+    time.sleep(1)
+    assert conf.stat().st_ino == inode, f"app.conf written again with the same content{agent.report()}"
+    assert not ran.exists(), f"the command ran for an unchanged file{agent.report()}"
+    assert not (out / "app.conf.bak").exists(), agent.report()
+    # documented difference (docs/compatibility.md, "Agent"): tresor gives the file the
+    # mode asked now, bao agent leaves it as found
+    want = "0o640" if agent_kind == "tresor" else "0o600"
+    assert oct(file_mode(conf)) == want, f"{oct(file_mode(conf))}{agent.report()}"
+
+    put_kv2(tresor_dev, path, {"password": "two"})
+    wait_for(lambda: read_text(conf) == "two", "app.conf rendered after the change", agent)
+    wait_for(lambda: read_text(ran) == "ran\n", "the command ran once", agent)
+    assert read_text(out / "app.conf.bak") == "one", agent.report()
 
 
 @BY_AGENTS

@@ -26,6 +26,8 @@ pub struct TemplateSpec {
     pub error_on_missing_key: bool,
     pub left_delimiter: String,
     pub right_delimiter: String,
+    /// Keep the file a render replaces as `<destination>.bak`.
+    pub backup: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -116,9 +118,9 @@ pub fn template(b: Block<'_>) -> Result<TemplateSpec, ConfigError> {
         error_on_missing_key: b.boolean("error_on_missing_key")?.unwrap_or(false),
         left_delimiter,
         right_delimiter,
+        backup: b.boolean("backup")?.unwrap_or(false),
     };
-    // Accepted and without effect here (no Consul, no sandboxing beyond the file modes).
-    b.boolean("backup")?;
+    // Accepted and without effect here: renders are not batched.
     if let Some(w) = b.block("wait")? {
         w.duration("min")?;
         w.duration("max")?;

@@ -100,7 +100,23 @@ impl Job {
             return view.wanted;
         }
         match &self.target {
+            // The first render finds the file as an earlier run left it (an init container,
+            // a restart): the same content is not written again and its command not run.
+            Target::File(spec)
+                if self.output.is_none()
+                    && atomic_file::holds(&spec.destination, rendered.output.as_bytes()) =>
+            {
+                tracing::info!(template = %self.name, "the file already holds this content");
+                if let Err(e) = atomic_file::set_mode(&spec.destination, spec.perms) {
+                    tracing::error!(template = %self.name, error = %e, "setting the file's mode failed");
+                }
+            }
             Target::File(spec) => {
+                if spec.backup {
+                    if let Err(e) = atomic_file::backup(&spec.destination) {
+                        tracing::warn!(template = %self.name, error = %e, "keeping a backup of the file failed");
+                    }
+                }
                 if let Err(e) = atomic_file::write(
                     &spec.destination,
                     rendered.output.as_bytes(),
