@@ -6,6 +6,7 @@
 //! (`json.Number`) as integers when they are. Anything else is written as a TOML value.
 //! Checked against `bao agent` by the golden tests.
 
+use crate::format::float::{format_float, FloatFmt};
 use crate::value::Value;
 use std::fmt::Write;
 
@@ -27,7 +28,7 @@ pub(crate) fn to_toml(v: &Value) -> Result<String, String> {
 }
 
 /// The keys and values of a map (in byte order) or a struct (in declaration order).
-fn entries(v: &Value) -> Option<Vec<(&str, &Value)>> {
+fn entries(v: &Value) -> Option<Entries<'_>> {
     match v {
         Value::Map(m) => Some(m.iter().map(|(k, v)| (k.as_str(), v)).collect()),
         Value::Struct(s) => Some(s.named_fields().collect()),
@@ -35,8 +36,12 @@ fn entries(v: &Value) -> Option<Vec<(&str, &Value)>> {
     }
 }
 
-/// The entries of a map or struct: those written as `key = value` first, then the tables.
-fn split(v: &Value) -> Result<Vec<(&str, &Value)>, String> {
+/// A map's or struct's entries, by key.
+type Entries<'a> = Vec<(&'a str, &'a Value)>;
+
+/// The entries of a map or struct: those written as `key = value` first, then the tables;
+/// and how many are of the first kind.
+fn split(v: &Value) -> Result<(Entries<'_>, usize), String> {
     let (mut plain, mut tables) = (Vec::new(), Vec::new());
     for (k, v) in entries(v).unwrap_or_default() {
         if is_table(v)? {
@@ -45,8 +50,9 @@ fn split(v: &Value) -> Result<Vec<(&str, &Value)>, String> {
             plain.push((k, v));
         }
     }
+    let n_plain = plain.len();
     plain.extend(tables);
-    Ok(plain)
+    Ok((plain, n_plain))
 }
 
 #[derive(Default)]
@@ -88,7 +94,7 @@ fn is_nil(v: &Value) -> bool {
 impl Encoder {
     /// Writes the entries of `map`, whose header (if any) is written; `path` is its key.
     fn table_body(&mut self, path: &mut Vec<String>, table: &Value) -> Result<(), String> {
-        for (k, v) in split(table)? {
+        for (k, v) in split(table)?.0 {
             if is_nil(v) {
                 continue;
             }
@@ -155,11 +161,7 @@ impl Encoder {
             Value::Map(_) | Value::Struct(_) => {
                 // Inline: the plain keys, then the tables, comma-separated. A nil entry is
                 // left out after its comma was decided, as the Go encoder does.
-                let all = split(v)?;
-                let plain = all
-                    .iter()
-                    .take_while(|(_, v)| !is_table(v).unwrap_or(false));
-                let n_plain = plain.count();
+                let (all, n_plain) = split(v)?;
                 let has_tables = n_plain < all.len();
                 self.out.push('{');
                 for (i, (k, v)) in all.iter().enumerate() {
@@ -201,8 +203,7 @@ fn float(f: f64) -> String {
     if f.is_infinite() {
         return if f < 0.0 { "-inf" } else { "inf" }.into();
     }
-    // Rust's Display is the shortest text that reads back as `f`, never in exponent form.
-    let mut s = f.to_string();
+    let mut s = format_float(f, FloatFmt::ShortestFixed);
     if !s.contains('.') {
         s.push_str(".0");
     }
