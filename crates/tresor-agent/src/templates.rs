@@ -40,10 +40,6 @@ pub enum RunError {
     NoToken,
 }
 
-/// How often a file that a template reads (`file "path"`) is read again; a change renders
-/// the template again (as Vault Agent, which polls such files every 2 seconds).
-const FILE_POLL: Duration = Duration::from_secs(2);
-
 /// The environment values of `env_template`s, once all of them rendered.
 pub type Environment = BTreeMap<String, String>;
 
@@ -155,15 +151,12 @@ impl Runner {
         let previous = store.value(&done.dep).cloned();
         let new_state = match result {
             Ok(answer) => {
-                let wait = if matches!(done.dep, Dependency::File { .. }) {
-                    FILE_POLL
-                } else {
-                    store::due_after(
-                        &answer,
-                        self.config.lease_renewal_threshold,
-                        self.config.static_secret_render_interval,
-                    )
-                };
+                let wait = store::due_after(
+                    &done.dep,
+                    &answer,
+                    self.config.lease_renewal_threshold,
+                    self.config.static_secret_render_interval,
+                );
                 State::Ready {
                     fetched: answer,
                     due: now + wait,

@@ -143,17 +143,28 @@ impl Store {
     }
 }
 
-/// When a freshly fetched value is due again: leased values at `threshold` of their
-/// lease, the others after `static_interval`.
-pub fn due_after(fetched: &Answer, threshold: f64, static_interval: Duration) -> Duration {
-    if fetched.lease_secs == 0 || (fetched.lease_id.is_none() && !is_pki(fetched)) {
+/// How often a file that a template reads (`file "path"`) is read again; a change renders
+/// the template again (as Vault Agent, which polls such files every 2 seconds).
+const FILE_POLL: Duration = Duration::from_secs(2);
+
+/// When a freshly fetched value is due again: a local file after [`FILE_POLL`], leased
+/// values and certificates at `threshold` of their lifetime, the others after
+/// `static_interval`.
+pub fn due_after(
+    dep: &Dependency,
+    fetched: &Answer,
+    threshold: f64,
+    static_interval: Duration,
+) -> Duration {
+    let expires = match dep {
+        Dependency::File { .. } => return FILE_POLL,
+        Dependency::PkiCert { .. } => true,
+        _ => fetched.lease_id.is_some(),
+    };
+    if !expires || fetched.lease_secs == 0 {
         return static_interval;
     }
     Duration::from_secs(fetched.lease_secs)
         .mul_f64(threshold)
         .max(Duration::from_secs(1))
-}
-
-fn is_pki(fetched: &Answer) -> bool {
-    fetched.value.get("cert").is_some()
 }
