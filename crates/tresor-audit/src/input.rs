@@ -105,24 +105,14 @@ impl AuditResponse {
             let text = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             let number = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or(0);
             let flag = |k: &str| a.get(k).and_then(Value::as_bool).unwrap_or(false);
-            let list = |k: &str| -> Vec<String> {
-                a.get(k)
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|p| p.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
             AuditAuth {
                 client_token: a
                     .get("client_token")
                     .and_then(Value::as_str)
                     .map(|t| SecretString::from(t.to_owned())),
                 accessor: text("accessor"),
-                policies: list("policies"),
-                token_policies: list("token_policies"),
+                policies: strings(a.get("policies")),
+                token_policies: strings(a.get("token_policies")),
                 metadata: a
                     .get("metadata")
                     .and_then(Value::as_object)
@@ -141,23 +131,25 @@ impl AuditResponse {
                 ..AuditAuth::default()
             }
         });
-        let warnings = body
-            .get("warnings")
-            .and_then(Value::as_array)
-            .map(|w| {
-                w.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
         Self {
             mount_type: None,
             auth,
             data,
             wrap_info: None,
-            warnings,
+            warnings: strings(body.get("warnings")),
         }
     }
+}
+
+/// The strings of a JSON array (anything else: none).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl From<&tresor_sdk::WrapInfo> for AuditWrapInfo {
