@@ -1,46 +1,14 @@
 //! Property tests: whatever the template text, parsing and rendering return (no panic,
 //! no stack overflow, bounded work), and no error message shows a secret value.
 
+#[path = "support/fixed_source.rs"]
+mod fixed_source;
+
 #[cfg(test)]
 mod props {
+    use super::fixed_source::{Fixed, MARKER};
     use proptest::prelude::*;
-    use serde_json::json;
-    use tresor_template::{Delims, Dependency, Fetched, RenderOptions, Source, Template};
-
-    /// Appears only in the source's data: an error showing it leaks a secret.
-    const MARKER: &str = "s3cr3t-m4rk3r";
-
-    struct Fixed;
-
-    impl Source for Fixed {
-        fn fetch(&mut self, dep: &Dependency) -> Fetched {
-            match dep {
-                Dependency::Secret { path, .. } if path == "pending" => Fetched::Pending,
-                Dependency::Secret { path, params } if path == "fail" && params.is_empty() => {
-                    Fetched::Failed("permission denied".into())
-                }
-                Dependency::Secret { .. } => Fetched::Ready(json!({
-                    "request_id": "r", "lease_duration": 60, "renewable": true,
-                    "data": {"data": {"password": MARKER, "n": 5, "list": [MARKER, 1, null],
-                             "nested": {"k": MARKER}}, "metadata": {"version": 1}},
-                    "warnings": ["w"], "auth": {"client_token": MARKER, "policies": ["p"]}
-                })),
-                Dependency::Secrets { .. } => Fetched::Ready(json!(["a", "b/"])),
-                Dependency::PkiCert { .. } => {
-                    Fetched::Ready(json!({"cert": MARKER, "key": MARKER, "ca_chain": [MARKER]}))
-                }
-                Dependency::File { .. } => Fetched::Ready(json!(MARKER)),
-            }
-        }
-
-        fn env(&self, name: &str) -> Option<String> {
-            (name == "HOME").then(|| MARKER.to_string())
-        }
-
-        fn now(&self) -> time::OffsetDateTime {
-            time::OffsetDateTime::UNIX_EPOCH
-        }
-    }
+    use tresor_template::{Delims, RenderOptions, Template};
 
     const PIECES: &[&str] = &[
         "{{",
