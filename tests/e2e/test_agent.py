@@ -19,6 +19,7 @@ assertion message about it and are printed at teardown (shown for failing tests)
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import signal
@@ -294,44 +295,54 @@ def pg():
     cluster.destroy()
 
 
-@BY_AGENTS
-@ON_SERVERS
-def test_database_credentials_template(server, agent_kind, agents, pg, tmp_path):
+@contextlib.contextmanager
+def database_mount(server, pg, default_ttl: str, max_ttl: str):
+    """A database mount with the connection `pg` and the role `app`; on exit its leases
+    are revoked and the mount removed."""
     mount = unique("db")
     ok(*call(server, "POST", f"sys/mounts/{mount}", {"type": "database"}), "mount database")
-    rendered = tmp_path / "db.env"
     try:
         ok(*call(server, "POST", f"{mount}/config/pg", {
             "plugin_name": "postgresql-database-plugin", "connection_url": pg.url(),
             "username": pg.superuser, "password": pg.password, "allowed_roles": ["app"],
         }), "database config")
         ok(*call(server, "POST", f"{mount}/roles/app", {
-            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": "1h", "max_ttl": "2h",
+            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": default_ttl, "max_ttl": max_ttl,
         }), "database role")
-        role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"]})
-        contents = (
-            f'{{{{ with secret "{mount}/creds/app" }}}}'
-            "DB_USER={{ .Data.username }}\nDB_PASSWORD={{ .Data.password }}\n{{ end }}"
-        )
-        agent = agents.start(agent_kind, vault_block(server) + auto_auth(role.method_block())
-                             + template(rendered, contents=contents, perms="0600"))
-        text = wait_for(lambda: read_text(rendered), "database template rendered", agent)
-        values = dict(line.split("=", 1) for line in text.splitlines())
-        assert set(values) == {"DB_USER", "DB_PASSWORD"} and text.endswith("\n"), f"{text!r}{agent.report()}"
-        assert pg.can_login(values["DB_USER"], values["DB_PASSWORD"]), f"{text!r}{agent.report()}"
-        assert oct(file_mode(rendered)) == "0o600", agent.report()
-        status, doc = call(server, "LIST", f"sys/leases/lookup/{mount}/creds/app/")
-        assert status == 200 and len(doc["data"]["keys"]) >= 1, (status, doc)
-        time.sleep(1.5)  # no new credentials: the lease is an hour long
-        assert read_text(rendered) == text, agent.report()
-        agent.stop()
+        yield mount
     finally:
         call(server, "PUT", f"sys/leases/revoke-prefix/{mount}/", {})
+        call(server, "DELETE", f"sys/mounts/{mount}")
+
+
+@BY_AGENTS
+@ON_SERVERS
+def test_database_credentials_template(server, agent_kind, agents, pg, tmp_path):
+    rendered = tmp_path / "db.env"
+    try:
+        with database_mount(server, pg, "1h", "2h") as mount:
+            role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"]})
+            contents = (
+                f'{{{{ with secret "{mount}/creds/app" }}}}'
+                "DB_USER={{ .Data.username }}\nDB_PASSWORD={{ .Data.password }}\n{{ end }}"
+            )
+            agent = agents.start(agent_kind, vault_block(server) + auto_auth(role.method_block())
+                                 + template(rendered, contents=contents, perms="0600"))
+            text = wait_for(lambda: read_text(rendered), "database template rendered", agent)
+            values = dict(line.split("=", 1) for line in text.splitlines())
+            assert set(values) == {"DB_USER", "DB_PASSWORD"} and text.endswith("\n"), f"{text!r}{agent.report()}"
+            assert pg.can_login(values["DB_USER"], values["DB_PASSWORD"]), f"{text!r}{agent.report()}"
+            assert oct(file_mode(rendered)) == "0o600", agent.report()
+            status, doc = call(server, "LIST", f"sys/leases/lookup/{mount}/creds/app/")
+            assert status == 200 and len(doc["data"]["keys"]) >= 1, (status, doc)
+            time.sleep(1.5)  # no new credentials: the lease is an hour long
+            assert read_text(rendered) == text, agent.report()
+            agent.stop()
+    finally:
         users = [line.split("=", 1)[1] for line in (read_text(rendered) or "").splitlines()
                  if line.startswith("DB_USER=")]
         for user in users:
             pg.query(f'DROP ROLE IF EXISTS "{user}"')
-        call(server, "DELETE", f"sys/mounts/{mount}")
 
 
 @ON_SERVERS
@@ -339,17 +350,8 @@ def test_tresor_agent_renews_database_leases_then_replaces_them(server, agents, 
     """Leased credentials are renewed at lease_renewal_threshold (the same user stays past
     the lease's first end); once renewal is capped by max_ttl, new credentials are fetched
     and the file is rendered again."""
-    mount = unique("dbl")
-    ok(*call(server, "POST", f"sys/mounts/{mount}", {"type": "database"}), "mount database")
     rendered = tmp_path / "db.env"
-    try:
-        ok(*call(server, "POST", f"{mount}/config/pg", {
-            "plugin_name": "postgresql-database-plugin", "connection_url": pg.url(),
-            "username": pg.superuser, "password": pg.password, "allowed_roles": ["app"],
-        }), "database config")
-        ok(*call(server, "POST", f"{mount}/roles/app", {
-            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": "4s", "max_ttl": "10s",
-        }), "database role")
+    with database_mount(server, pg, "4s", "10s") as mount:
         role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"]})
         contents = f'{{{{ with secret "{mount}/creds/app" }}}}{{{{ .Data.username }}}}{{{{ end }}}}'
         agent = agents.start("tresor", vault_block(server) + auto_auth(role.method_block())
@@ -367,8 +369,6 @@ def test_tresor_agent_renews_database_leases_then_replaces_them(server, agents, 
         second = wait_for(lambda: (read_text(rendered) or first) != first and read_text(rendered),
                           "new credentials rendered once the lease hit max_ttl", agent, timeout=20)
         assert pg.role(second) is not None, agent.report()
-    finally:
-        call(server, "PUT", f"sys/leases/revoke-prefix/{mount}/", {})
 
 
 # --------------------------------------------------------------------------------------
