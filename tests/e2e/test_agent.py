@@ -563,16 +563,7 @@ def test_api_proxy_on_a_unix_socket(tresor_dev, agent_kind, agents, tmp_path):
 
 @ON_SERVERS
 def test_tresor_agent_cache_shares_one_lease_between_identical_requests(server, agents, pg, tmp_path):
-    mount = unique("dbc")
-    ok(*call(server, "POST", f"sys/mounts/{mount}", {"type": "database"}), "mount database")
-    try:
-        ok(*call(server, "POST", f"{mount}/config/pg", {
-            "plugin_name": "postgresql-database-plugin", "connection_url": pg.url(),
-            "username": pg.superuser, "password": pg.password, "allowed_roles": ["app"],
-        }), "database config")
-        ok(*call(server, "POST", f"{mount}/roles/app", {
-            "db_name": "pg", "creation_statements": [PG_CREATE], "default_ttl": "1h", "max_ttl": "2h",
-        }), "database role")
+    with database_mount(server, pg, "1h", "2h") as mount:
         role = reader_role(server, tmp_path, {f"{mount}/creds/app": ["read"], "sys/leases/revoke": ["update"]})
         port = free_port()
         addr = f"http://{LOOPBACK}:{port}"
@@ -604,8 +595,6 @@ def test_tresor_agent_cache_shares_one_lease_between_identical_requests(server, 
         assert r.status in (200, 204), f"{r}{agent.report()}"
         third = creds()
         assert third is not None and third.json()["lease_id"] != a["lease_id"], agent.report()
-    finally:
-        call(server, "PUT", f"sys/leases/revoke-prefix/{mount}/", {})
 
 
 # --------------------------------------------------------------------------------------
